@@ -1,0 +1,5 @@
+import sys
+
+from dlscratch.cli import main
+
+sys.exit(main())

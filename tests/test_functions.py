@@ -1,0 +1,104 @@
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from dlscratch.errors import ShapeError
+from dlscratch.functions import (
+    cross_entropy_error,
+    identity_function,
+    relu,
+    relu_grad,
+    sigmoid,
+    sigmoid_grad,
+    softmax,
+    step_function,
+    sum_squares_error,
+)
+from dlscratch.gradient import numerical_gradient
+
+finite = st.floats(-50, 50, allow_nan=False, width=64)
+
+
+def test_step_function_book_values():
+    np.testing.assert_array_equal(step_function(np.array([-1.0, 1.0, 2.0])), [0, 1, 1])
+    assert step_function(0.0) == 0
+    assert step_function(3).dtype == np.int64
+
+
+def test_sigmoid_book_values_and_no_overflow():
+    # Book 3.2.4: sigmoid([-1, 1, 2]) = [0.26894142, 0.73105858, 0.88079708].
+    np.testing.assert_allclose(sigmoid(np.array([-1.0, 1.0, 2.0])), [0.26894142, 0.73105858, 0.88079708], rtol=1e-7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = sigmoid(np.array([-1000.0, 1000.0], dtype=np.float32))
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, [0.0, 1.0])
+    assert float(sigmoid(0)) == 0.5
+
+
+def test_relu_and_identity():
+    np.testing.assert_array_equal(relu(np.array([-1.0, 0.0, 2.5])), [0.0, 0.0, 2.5])
+    np.testing.assert_array_equal(relu_grad(np.array([-1.0, 0.0, 2.5])), [0.0, 0.0, 1.0])
+    x = np.array([1.0, -2.0])
+    assert identity_function(x) is x
+
+
+@given(arrays(np.float64, st.integers(1, 6), elements=st.floats(-8, 8)))
+def test_activation_derivatives_match_numerical(x):
+    for f, df in ((sigmoid, sigmoid_grad),):
+        num = np.array([numerical_gradient(lambda v: float(np.sum(f(v))), np.array([xi]))[0] for xi in x])
+        np.testing.assert_allclose(df(x), num, atol=1e-8)
+
+
+def test_softmax_book_values():
+    # Book 3.5.1 and 3.5.2.
+    np.testing.assert_allclose(softmax(np.array([0.3, 2.9, 4.0])), [0.01821127, 0.24519181, 0.73659691], rtol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = softmax(np.array([1010.0, 1000.0, 990.0]))
+    np.testing.assert_allclose(out, [9.99954600e-01, 4.53978686e-05, 2.06106005e-09], rtol=1e-6)
+
+
+@given(arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(1, 6)), elements=finite))
+def test_softmax_rows_sum_to_one_and_batch_matches_single(x):
+    y = softmax(x)
+    np.testing.assert_allclose(y.sum(axis=-1), 1.0, rtol=1e-12)
+    for i in range(x.shape[0]):
+        np.testing.assert_allclose(y[i], softmax(x[i]), rtol=1e-12)
+
+
+def test_softmax_keeps_float32():
+    assert softmax(np.ones((2, 3), dtype=np.float32)).dtype == np.float32
+
+
+Y_CORRECT = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]
+Y_WRONG = [0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0]
+T = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+
+
+def test_losses_book_values():
+    # Book 4.2.1 and 4.2.2.
+    assert sum_squares_error(Y_CORRECT, T) == pytest.approx(0.0975)
+    assert sum_squares_error(Y_WRONG, T) == pytest.approx(0.5975)
+    assert cross_entropy_error(np.array(Y_CORRECT), np.array(T)) == pytest.approx(0.510825457, abs=1e-9)
+    assert cross_entropy_error(np.array(Y_WRONG), np.array(T)) == pytest.approx(2.302584093, abs=1e-9)
+
+
+def test_losses_accept_labels_and_batches():
+    assert cross_entropy_error(Y_CORRECT, 2) == pytest.approx(0.510825457, abs=1e-9)
+    batch = np.array([Y_CORRECT, Y_WRONG])
+    mean = (0.510825457 + 2.302584093) / 2
+    assert cross_entropy_error(batch, [2, 2]) == pytest.approx(mean, abs=1e-9)
+    assert cross_entropy_error(batch, np.array([T, T])) == pytest.approx(mean, abs=1e-9)
+    assert sum_squares_error(batch, [2, 2]) == pytest.approx((0.0975 + 0.5975) / 2)
+
+
+def test_loss_errors_name_the_problem():
+    with pytest.raises(ShapeError, match="class labels must lie in"):
+        cross_entropy_error(Y_CORRECT, 10)
+    with pytest.raises(ShapeError, match="expected one-hot"):
+        cross_entropy_error(np.array([Y_CORRECT]), [[1, 2]])

@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from dlscratch.errors import DTypeError
+from dlscratch.gradient import gradient_descent, numerical_diff, numerical_gradient
+
+
+def function_1(x):
+    return 0.01 * x**2 + 0.1 * x
+
+
+def function_2(x):
+    return np.sum(x**2)
+
+
+def test_numerical_diff_book_values():
+    # Book 4.3.2 prints these exact digits.
+    assert numerical_diff(function_1, 5) == pytest.approx(0.1999999999990898, abs=1e-15)
+    assert numerical_diff(function_1, 10) == pytest.approx(0.2999999999986347, abs=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("point", "expected"), [((3.0, 4.0), (6.0, 8.0)), ((0.0, 2.0), (0.0, 4.0)), ((3.0, 0.0), (6.0, 0.0))]
+)
+def test_numerical_gradient_book_values(point, expected):
+    np.testing.assert_allclose(numerical_gradient(function_2, np.array(point)), expected, atol=1e-6)
+
+
+def test_integer_input_is_refused_not_truncated():
+    with pytest.raises(DTypeError, match="Pass floats"):
+        numerical_gradient(function_2, np.array([3, 4]))
+    with pytest.raises(DTypeError):
+        numerical_gradient(function_2, [3.0, 4.0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 2)), elements=st.floats(-3, 3)))
+def test_nd_gradient_matches_analytic(x):
+    # f = sum(sin(x) * x^2): df/dx = cos(x) x^2 + 2x sin(x).
+    g = numerical_gradient(lambda v: np.sum(np.sin(v) * v**2), x)
+    np.testing.assert_allclose(g, np.cos(x) * x**2 + 2 * x * np.sin(x), atol=1e-6)
+
+
+def test_perturbs_in_place_and_restores_even_on_error():
+    w = np.array([[1.0, 2.0], [3.0, 4.0]])
+    seen = []
+
+    def f(_ignored):
+        seen.append(w.copy())  # reads w through a closure, like net.loss does
+        return np.sum(w**3)
+
+    g = numerical_gradient(f, w)
+    np.testing.assert_allclose(g, 3 * np.array([[1.0, 4.0], [9.0, 16.0]]), rtol=1e-7)
+    assert any(not np.array_equal(s, [[1.0, 2.0], [3.0, 4.0]]) for s in seen)
+    np.testing.assert_array_equal(w, [[1.0, 2.0], [3.0, 4.0]])
+
+    def boom(v):
+        raise RuntimeError("fail inside f")
+
+    with pytest.raises(RuntimeError):
+        numerical_gradient(boom, w)
+    np.testing.assert_array_equal(w, [[1.0, 2.0], [3.0, 4.0]])
+
+
+def test_float32_is_coarse_but_close():
+    x32 = np.array([3.0, 4.0], dtype=np.float32)
+    g = numerical_gradient(function_2, x32)
+    assert g.dtype == np.float32
+    np.testing.assert_allclose(g, [6.0, 8.0], rtol=5e-2)
+
+
+def test_gradient_descent_book_values():
+    init = np.array([-3.0, 4.0])
+    x, hist = gradient_descent(function_2, init, lr=0.1, step_num=100)
+    np.testing.assert_allclose(x, [-6.11110793e-10, 8.14814391e-10], rtol=1e-6)
+    assert hist.shape == (100, 2)
+    np.testing.assert_array_equal(hist[0], [-3.0, 4.0])
+    np.testing.assert_array_equal(init, [-3.0, 4.0])  # not modified
+    x, _ = gradient_descent(function_2, init, lr=10.0, step_num=100)
+    np.testing.assert_allclose(x, [-2.58983747e13, -1.29524862e12], rtol=1e-6)
+    x, _ = gradient_descent(function_2, init, lr=1e-10, step_num=100)
+    np.testing.assert_allclose(x, [-2.99999994, 3.99999992], rtol=1e-8)
