@@ -23,7 +23,8 @@ def test_numerical_diff_book_values():
 
 
 @pytest.mark.parametrize(
-    ("point", "expected"), [((3.0, 4.0), (6.0, 8.0)), ((0.0, 2.0), (0.0, 4.0)), ((3.0, 0.0), (6.0, 0.0))]
+    ("point", "expected"),
+    [((3.0, 4.0), (6.0, 8.0)), ((0.0, 2.0), (0.0, 4.0)), ((3.0, 0.0), (6.0, 0.0))],
 )
 def test_numerical_gradient_book_values(point, expected):
     np.testing.assert_allclose(numerical_gradient(function_2, np.array(point)), expected, atol=1e-6)
@@ -37,7 +38,13 @@ def test_integer_input_is_refused_not_truncated():
 
 
 @settings(max_examples=30, deadline=None)
-@given(arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 2)), elements=st.floats(-3, 3)))
+@given(
+    arrays(
+        np.float64,
+        st.tuples(st.integers(1, 3), st.integers(1, 3), st.integers(1, 2)),
+        elements=st.floats(-3, 3),
+    )
+)
 def test_nd_gradient_matches_analytic(x):
     # f = sum(sin(x) * x^2): df/dx = cos(x) x^2 + 2x sin(x).
     g = numerical_gradient(lambda v: np.sum(np.sin(v) * v**2), x)

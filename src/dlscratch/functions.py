@@ -18,6 +18,7 @@ from dlscratch.errors import ShapeError
 FloatArray = NDArray[np.floating[Any]]
 
 __all__ = [
+    "class_labels",
     "cross_entropy_error",
     "identity_function",
     "relu",
@@ -127,8 +128,18 @@ def softmax(x: ArrayLike) -> FloatArray:
     return e
 
 
-def _labels_from(t: NDArray[Any], y: FloatArray) -> NDArray[np.intp]:
-    """Class indices from ``t``, which is one-hot (same size as ``y``) or labels."""
+def class_labels(t: NDArray[Any], y: FloatArray) -> NDArray[np.intp]:
+    """Class indices from targets ``t`` for outputs ``y`` of shape ``(..., K)``.
+
+    ``t`` is one-hot (the shape of ``y``; its arg-max is taken) or integer labels of
+    shape ``y.shape[:-1]``.
+
+    Returns:
+        intp array of shape ``y.shape[:-1]``.
+
+    Raises:
+        ShapeError: ``t`` fits neither form, or a label is outside [0, K-1].
+    """
     if t.size == y.size and t.shape[-1:] == y.shape[-1:] and y.ndim == t.ndim:
         return np.asarray(t.argmax(axis=-1), dtype=np.intp)
     if not np.issubdtype(t.dtype, np.integer):
@@ -171,7 +182,7 @@ def sum_squares_error(y: ArrayLike, t: ArrayLike) -> float:
     ya = _as_float(y)
     ta = np.asarray(t)
     if ta.shape != ya.shape:
-        labels = _labels_from(ta, ya)
+        labels = class_labels(ta, ya)
         ta = np.eye(ya.shape[-1], dtype=ya.dtype)[labels]
     sse = 0.5 * np.sum((ya - ta) ** 2)
     n = ya.shape[0] if ya.ndim == 2 else 1
@@ -203,7 +214,7 @@ def cross_entropy_error(y: ArrayLike, t: ArrayLike, delta: float = 1e-7) -> floa
         ya = ya.reshape(1, -1)
         t = np.asarray(t).reshape(1, -1) if np.size(t) == ya.size else np.reshape(t, (1,))
     ta = np.asarray(t)
-    labels = _labels_from(ta, ya)
+    labels = class_labels(ta, ya)
     n = ya.shape[0]
     picked = ya[np.arange(n), labels]
     return float(-np.sum(np.log(picked + delta)) / n)

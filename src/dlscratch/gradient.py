@@ -136,9 +136,7 @@ class _Network(Protocol):
 
     def gradient(self, x: NDArray[Any], t: NDArray[Any]) -> dict[str, NDArray[Any]]: ...
 
-    def numerical_gradient(
-        self, x: NDArray[Any], t: NDArray[Any]
-    ) -> dict[str, NDArray[Any]]: ...
+    def numerical_gradient(self, x: NDArray[Any], t: NDArray[Any]) -> dict[str, NDArray[Any]]: ...
 
 
 @dataclass(frozen=True)

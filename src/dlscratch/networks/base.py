@@ -1,0 +1,298 @@
+"""What every network shares: parameters, prediction, loss, accuracy and gradients.
+
+A network keeps its trainable arrays in ``params`` (the book's ``params['W1']``), and
+its layers hold references to those same arrays. Optimizers update them in place, so
+the layers see each update. Anything that replaces an array in ``params`` (loading a
+file, changing dtype, swapping in float64 copies for a numerical gradient) calls
+:meth:`LayeredNetwork._bind` to point the layers at the new arrays.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from dlscratch import gradient as _gradient
+from dlscratch.errors import ModelFileError, ShapeError
+from dlscratch.layers import SoftmaxWithLoss
+
+__all__ = ["LayeredNetwork", "Network", "resolve_dtype"]
+
+Array = NDArray[Any]
+
+
+def resolve_dtype(dtype: DTypeLike) -> np.dtype[Any]:
+    """``dtype`` as a NumPy float dtype; only float32 and float64 are accepted.
+
+    Raises:
+        ValueError: for any other dtype.
+    """
+    dt = np.dtype(dtype)
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype: expected float32 or float64, got {dt}")
+    return dt
+
+
+def _iter_batches(n: int, batch_size: int | None) -> Iterator[slice]:
+    step = n if not batch_size else batch_size
+    for start in range(0, n, max(step, 1)):
+        yield slice(start, start + step)
+
+
+class Network:
+    """Base class: ``params``, ``predict``, ``loss``, ``accuracy``, ``numerical_gradient``.
+
+    Subclasses set ``architecture`` (the name stored in model files), fill ``params``
+    and implement :meth:`predict`, :meth:`loss` and :meth:`get_config`.
+    """
+
+    architecture: ClassVar[str] = "Network"
+    params: dict[str, Array]
+
+    # -- to implement ------------------------------------------------------------------
+    def predict(self, x: ArrayLike, train_flg: bool = False) -> Array:
+        raise NotImplementedError
+
+    def loss(self, x: ArrayLike, t: ArrayLike, train_flg: bool = True) -> float:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        """Constructor arguments (JSON-serialisable) that rebuild this architecture."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], dtype: DTypeLike = np.float32) -> Network:
+        """A fresh network built from :meth:`get_config`'s output (used to load files)."""
+        return cls(**config, dtype=dtype)  # type: ignore[call-arg]
+
+    @classmethod
+    def from_book_params(
+        cls, params: Mapping[str, ArrayLike], dtype: DTypeLike = np.float32
+    ) -> Network:
+        """This network with the parameters of one of the book's pickles.
+
+        Raises:
+            ModelFileError: the parameters do not fit, or the book has no such file.
+        """
+        raise ModelFileError(f"the book publishes no pretrained weights for {cls.architecture}")
+
+    # -- shared ------------------------------------------------------------------------
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """The dtype of the parameters (float32 unless asked otherwise)."""
+        return next(iter(self.params.values())).dtype
+
+    def buffers(self) -> dict[str, Array]:
+        """Non-trainable state saved with the model (batch-norm running stats)."""
+        return {}
+
+    def load_buffers(self, buffers: Mapping[str, Array]) -> None:
+        """Restore what :meth:`buffers` returned."""
+        if buffers:
+            raise ModelFileError(f"{self.architecture} keeps no buffers, got {sorted(buffers)}")
+
+    def _bind(self) -> None:
+        """Point the layers at the arrays now in ``params`` (no-op without layers)."""
+
+    def load_params(self, params: Mapping[str, ArrayLike]) -> None:
+        """Replace the parameters with copies of ``params`` in this network's dtype.
+
+        Raises:
+            ModelFileError: a name is missing or extra, or a shape differs.
+        """
+        missing = set(self.params) - set(params)
+        extra = set(params) - set(self.params)
+        if missing or extra:
+            raise ModelFileError(
+                f"{self.architecture}: parameters do not match: missing {sorted(missing)}, "
+                f"unexpected {sorted(extra)}"
+            )
+        dtype = self.dtype
+        new = {}
+        for name, old in self.params.items():
+            arr = np.asarray(params[name])
+            if arr.shape != old.shape:
+                raise ModelFileError(
+                    f"{self.architecture}: parameter {name!r} should have shape "
+                    f"{old.shape}, got {arr.shape}"
+                )
+            new[name] = np.array(arr, dtype=dtype, order="C")
+        self.params = new
+        self._bind()
+
+    def astype(self, dtype: DTypeLike) -> Network:
+        """Convert all parameters (and buffers) to ``dtype`` in place; returns ``self``."""
+        dt = resolve_dtype(dtype)
+        self.params = {k: v.astype(dt) for k, v in self.params.items()}
+        self.load_buffers({k: v.astype(dt) for k, v in self.buffers().items()})
+        self._bind()
+        return self
+
+    def _input(self, x: ArrayLike) -> Array:
+        """``x`` as an array in the network's dtype (no copy if it already is one)."""
+        return np.asarray(x, dtype=self.dtype)
+
+    def accuracy(self, x: ArrayLike, t: ArrayLike, batch_size: int | None = None) -> float:
+        """Fraction of samples whose arg-max prediction equals the label (book 3.6.3).
+
+        Args:
+            x: inputs, batch first.
+            t: class labels ``(N,)`` or one-hot ``(N, K)``.
+            batch_size: predict this many samples at a time (saves memory); ``None``
+                predicts all at once. The result does not depend on it.
+
+        Returns:
+            Accuracy in [0, 1] as a Python float.
+        """
+        xa = np.asarray(x)
+        ta = np.asarray(t)
+        labels = ta.argmax(axis=1) if ta.ndim == 2 else ta
+        if labels.shape[0] != xa.shape[0]:
+            raise ShapeError(f"t: expected {xa.shape[0]} labels to match x, got shape {ta.shape}")
+        correct = 0
+        for sl in _iter_batches(xa.shape[0], batch_size):
+            y = self.predict(xa[sl], train_flg=False)
+            correct += int(np.sum(y.argmax(axis=1) == labels[sl]))
+        return correct / max(xa.shape[0], 1)
+
+    def numerical_gradient(self, x: ArrayLike, t: ArrayLike) -> dict[str, Array]:
+        """Gradient of ``loss(x, t)`` for every parameter by central differences.
+
+        Book 4.5.1 (``TwoLayerNet.numerical_gradient``). Whatever dtype the network
+        trains in, this evaluates on float64 copies of the parameters (swapped in, and
+        restored afterwards even on error), because h = 1e-4 is too small a step for
+        float32. Slow by nature: two forward passes per parameter element.
+
+        Returns:
+            ``{name: gradient}`` shaped like ``params``, in float64.
+        """
+        saved = self.params
+        saved_buffers = {k: v.copy() for k, v in self.buffers().items()}
+        xa = np.asarray(x, dtype=np.float64)
+        ta = np.asarray(t)
+        self.params = {k: v.astype(np.float64) for k, v in saved.items()}
+        self._bind()
+        try:
+            grads = {}
+            for name, value in self.params.items():
+                grads[name] = _gradient.numerical_gradient(
+                    lambda _w: self.loss(xa, ta, train_flg=True), value
+                )
+        finally:
+            self.params = saved
+            self._bind()
+            self.load_buffers(saved_buffers)
+        return grads
+
+
+class LayeredNetwork(Network):
+    """A network built from layers with a ``SoftmaxWithLoss`` on top (book 5.7, 6.1.x).
+
+    Subclasses fill ``layers`` (an ordered dict name -> layer) and
+    ``_slots`` (parameter name -> (layer, attribute)), e.g. ``'W1' -> (Affine1, 'W')``.
+    The gradient of a slot is read from the layer's ``d`` + attribute (``dW``...).
+
+    Weight decay (book 6.4.2): with ``weight_decay_lambda`` > 0 the loss gains
+    0.5 * lambda * sum(W^2) over every weight matrix named ``W...`` (biases and batch
+    norm's gamma/beta excluded), and each such gradient gains lambda * W.
+    """
+
+    weight_decay_lambda: float = 0.0
+    last_loss: float = math.nan  # the loss computed by the latest gradient() call
+
+    def __init__(self) -> None:
+        self.layers: dict[str, Any] = {}
+        self.last_layer = SoftmaxWithLoss()
+        self._slots: dict[str, tuple[Any, str]] = {}
+
+    def _bind(self) -> None:
+        for name, (layer, attr) in self._slots.items():
+            setattr(layer, attr, self.params[name])
+
+    def predict(self, x: ArrayLike, train_flg: bool = False) -> Array:
+        """Scores (the last Affine's output, before softmax), shape ``(N, K)``.
+
+        Book 5.7.2 (ch. 5 onward). The chapter-4 ``TwoLayerNet.predict`` returned
+        softmax probabilities instead; ``softmax(net.predict(x))`` gives those, and the
+        arg-max (hence accuracy) is the same.
+        """
+        out = self._input(x)
+        for layer in self.layers.values():
+            out = layer.forward(out, train_flg)
+        return out
+
+    def _weight_decay(self) -> float:
+        if not self.weight_decay_lambda:
+            return 0.0
+        total = 0.0
+        for name, w in self.params.items():
+            if name.startswith("W"):
+                total += float(np.sum(np.square(w, dtype=np.float64)))
+        return 0.5 * self.weight_decay_lambda * total
+
+    def loss(self, x: ArrayLike, t: ArrayLike, train_flg: bool = True) -> float:
+        """Mean cross-entropy of softmax(predict(x)) against ``t`` (+ weight decay).
+
+        Args:
+            x: inputs, batch first (a single un-batched sample also works).
+            t: labels ``(N,)`` or one-hot ``(N, K)``.
+            train_flg: training mode for dropout and batch norm (book 6.4.3).
+
+        Returns:
+            The loss as a Python float.
+        """
+        y = self.predict(x, train_flg)
+        return float(self.last_layer.forward(y, np.asarray(t))) + self._weight_decay()
+
+    def gradient(self, x: ArrayLike, t: ArrayLike) -> dict[str, Array]:
+        """Gradients of :meth:`loss` by backpropagation (book 5.7.2).
+
+        One forward pass in training mode, then each layer's ``backward`` in reverse.
+
+        Returns:
+            ``{name: gradient}`` with the shapes and dtype of ``params``. The arrays are
+            the layers' own ``dW``/``db``... and are replaced on the next call.
+        """
+        self.last_loss = self.loss(x, t, train_flg=True)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+        grads = {}
+        for name, (layer, attr) in self._slots.items():
+            g = getattr(layer, "d" + attr)
+            if self.weight_decay_lambda and name.startswith("W"):
+                g = g + self.weight_decay_lambda * self.params[name]
+            grads[name] = g
+        return grads
+
+
+def weight_std(spec: float | str, fan_in: int) -> float:
+    """Standard deviation of initial weights for a layer with ``fan_in`` inputs.
+
+    Book 6.2: ``'relu'`` or ``'he'`` gives sqrt(2 / fan_in) (He et al. 2015);
+    ``'sigmoid'`` or ``'xavier'`` gives sqrt(1 / fan_in) (Glorot & Bengio 2010, the
+    book's simplified form); a number is used as it is (the book's 0.01).
+
+    Raises:
+        ValueError: an unknown name, or a number that is not positive.
+    """
+    if isinstance(spec, str):
+        key = spec.lower()
+        if key in ("relu", "he"):
+            return float(np.sqrt(2.0 / fan_in))
+        if key in ("sigmoid", "xavier"):
+            return float(np.sqrt(1.0 / fan_in))
+        try:
+            spec = float(key)
+        except ValueError:
+            raise ValueError(
+                "weight_init_std: expected 'relu'/'he', 'sigmoid'/'xavier' or a positive "
+                f"number, got {spec!r}"
+            ) from None
+    if not spec > 0:
+        raise ValueError(f"weight_init_std: expected a positive number, got {spec}")
+    return float(spec)

@@ -1,0 +1,281 @@
+"""The training loop: epochs of mini-batches, evaluation, history, progress, checkpoints.
+
+Book 4.5.2-4.5.3 (``train_neuralnet.py``) and 6.x (``common/trainer.py``). Differences
+from the book, on purpose:
+
+- Mini-batches are drawn without replacement: each epoch visits a fresh random
+  permutation of the training set (the book's scripts draw ``np.random.choice`` with
+  replacement at every step). Same seed, same batches.
+- The loss recorded for an iteration is the one computed while taking its gradient,
+  before the update (the book recomputes it after the update, a second forward pass).
+- A NaN or infinite loss stops training with :class:`TrainingDivergedError` before the
+  bad gradient is applied.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from dlscratch.errors import ShapeError, TrainingDivergedError
+from dlscratch.optimizers import Optimizer, get_optimizer
+
+__all__ = [
+    "History",
+    "Trainer",
+    "estimate_numerical_gradient_seconds",
+    "random_batch",
+]
+
+Array = NDArray[Any]
+
+
+def random_batch(
+    x: ArrayLike, t: ArrayLike, batch_size: int, seed: int | np.random.Generator | None = None
+) -> tuple[Array, Array]:
+    """A random mini-batch of ``batch_size`` distinct samples (book 4.2.3).
+
+    Args:
+        x: inputs, batch first ``(N, ...)``.
+        t: labels ``(N,)`` or one-hot ``(N, K)``.
+        batch_size: samples to draw, 1 <= batch_size <= N.
+        seed: an int seed or a ``numpy.random.Generator``.
+
+    Returns:
+        ``(x_batch, t_batch)``: copies of the chosen rows, in their dtypes.
+
+    Raises:
+        ShapeError: ``x`` and ``t`` differ in length.
+        ValueError: ``batch_size`` out of range.
+    """
+    xa, ta = np.asarray(x), np.asarray(t)
+    if xa.shape[0] != ta.shape[0]:
+        raise ShapeError(
+            f"x and t: expected the same number of samples, got {xa.shape[0]} and {ta.shape[0]}"
+        )
+    if not 1 <= batch_size <= xa.shape[0]:
+        raise ValueError(f"batch_size: expected 1..{xa.shape[0]}, got {batch_size}")
+    rng = np.random.default_rng(seed)
+    mask = rng.choice(xa.shape[0], batch_size, replace=False)
+    return xa[mask], ta[mask]
+
+
+@dataclass
+class History:
+    """What a training run measured (kept on the trainer, plotted by the CLI).
+
+    Attributes:
+        loss: mini-batch loss at each iteration.
+        epoch_iters: iteration count at each evaluation (end of each epoch).
+        train_acc: training accuracy at each evaluation.
+        test_acc: test accuracy at each evaluation.
+        seconds: wall time of training (evaluation included).
+    """
+
+    loss: list[float] = field(default_factory=list)
+    epoch_iters: list[int] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    test_acc: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "loss": self.loss,
+            "epoch_iters": self.epoch_iters,
+            "train_acc": self.train_acc,
+            "test_acc": self.test_acc,
+            "seconds": self.seconds,
+        }
+
+
+def estimate_numerical_gradient_seconds(network: Any, x: ArrayLike, t: ArrayLike) -> float:
+    """Seconds one ``numerical_gradient`` call will take, from one timed forward pass.
+
+    A numerical gradient costs two forward passes per parameter element (book 4.5).
+    """
+    xa = np.asarray(x, dtype=np.float64)
+    start = time.perf_counter()
+    network.loss(xa, t)
+    per_loss = time.perf_counter() - start
+    n = sum(int(p.size) for p in network.params.values())
+    return 2 * n * per_loss
+
+
+class Trainer:
+    """Mini-batch training with per-epoch evaluation (book 6, ``common/trainer.py``).
+
+    Args:
+        network: a network with ``params``, ``loss``, ``accuracy`` and ``gradient``
+            (backprop) or ``numerical_gradient``.
+        x_train, t_train, x_test, t_test: data, batch first; labels or one-hot.
+        epochs: passes over the training set (ignored when ``iters`` is given).
+        mini_batch_size: samples per update.
+        optimizer: a name (``'sgd'``, ``'adam'``... case-insensitive) or an optimizer.
+        optimizer_param: keyword arguments for the named optimizer, e.g. ``{'lr': 0.1}``.
+        evaluate_sample_num_per_epoch: evaluate accuracy on only the first this many
+            samples of each set (``None``: all of them).
+        seed: seed of the batch order (and nothing else: the network has its own).
+        iters: stop after this many updates instead of after ``epochs``.
+        grad: ``'backprop'`` (``network.gradient``) or ``'numerical'``.
+        eval_batch_size: samples per forward pass during evaluation.
+        progress: show a tqdm progress bar on stderr with loss and speed.
+        on_epoch: called as ``on_epoch(trainer)`` after each evaluation.
+
+    After :meth:`train`, ``history`` holds the measurements.
+
+    Raises:
+        ShapeError, ValueError: bad data shapes or settings (at construction).
+        TrainingDivergedError: from :meth:`train`, when the loss is NaN or infinite.
+    """
+
+    def __init__(
+        self,
+        network: Any,
+        x_train: ArrayLike,
+        t_train: ArrayLike,
+        x_test: ArrayLike,
+        t_test: ArrayLike,
+        epochs: int = 20,
+        mini_batch_size: int = 100,
+        optimizer: str | Optimizer = "sgd",
+        optimizer_param: Mapping[str, Any] | None = None,
+        evaluate_sample_num_per_epoch: int | None = None,
+        seed: int | None = None,
+        iters: int | None = None,
+        grad: str = "backprop",
+        eval_batch_size: int = 1000,
+        progress: bool = False,
+        on_epoch: Callable[[Trainer], None] | None = None,
+    ) -> None:
+        self.network = network
+        self.x_train, self.t_train = np.asarray(x_train), np.asarray(t_train)
+        self.x_test, self.t_test = np.asarray(x_test), np.asarray(t_test)
+        for name, x, t in (
+            ("train", self.x_train, self.t_train),
+            ("test", self.x_test, self.t_test),
+        ):
+            if x.shape[0] != t.shape[0]:
+                raise ShapeError(f"{name} set: x has {x.shape[0]} samples but t has {t.shape[0]}")
+        n = self.x_train.shape[0]
+        if not 1 <= mini_batch_size <= n:
+            raise ValueError(
+                f"mini_batch_size: expected 1..{n} (the training set size), got {mini_batch_size}"
+            )
+        if grad not in ("backprop", "numerical"):
+            raise ValueError(f"grad: expected 'backprop' or 'numerical', got {grad!r}")
+        self.batch_size = int(mini_batch_size)
+        self.iter_per_epoch = max(n // self.batch_size, 1)
+        if iters is not None:
+            if iters < 1:
+                raise ValueError(f"iters: expected a positive count, got {iters}")
+            self.max_iter = int(iters)
+        else:
+            if epochs < 1:
+                raise ValueError(f"epochs: expected a positive count, got {epochs}")
+            self.max_iter = int(epochs) * self.iter_per_epoch
+        self.epochs = math.ceil(self.max_iter / self.iter_per_epoch)
+        if isinstance(optimizer, str):
+            self.optimizer: Optimizer = get_optimizer(optimizer, **dict(optimizer_param or {}))
+        else:
+            self.optimizer = optimizer
+        self.evaluate_sample_num = evaluate_sample_num_per_epoch
+        self.grad = grad
+        self.eval_batch_size = eval_batch_size
+        self.progress = progress
+        self.on_epoch = on_epoch
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.history = History()
+        self.iteration = 0
+        self._order: Array = np.empty(0, dtype=np.intp)
+
+    # -- one step ----------------------------------------------------------------------
+    def _next_batch(self) -> tuple[Array, Array]:
+        pos = (self.iteration % self.iter_per_epoch) * self.batch_size
+        if pos == 0:
+            self._order = self.rng.permutation(self.x_train.shape[0])
+        idx = self._order[pos : pos + self.batch_size]
+        return self.x_train[idx], self.t_train[idx]
+
+    def train_step(self) -> float:
+        """One update on the next mini-batch; returns its loss (before the update).
+
+        Raises:
+            TrainingDivergedError: the loss is NaN or infinite (nothing is updated).
+        """
+        x_batch, t_batch = self._next_batch()
+        # Overflow is reported once, as TrainingDivergedError, not as a warning per op.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if self.grad == "backprop":
+                grads = self.network.gradient(x_batch, t_batch)
+                loss = float(self.network.last_loss)
+            else:
+                loss = float(self.network.loss(x_batch, t_batch))
+                grads = self.network.numerical_gradient(x_batch, t_batch)
+        if not math.isfinite(loss):
+            lr = getattr(self.optimizer, "lr", None)
+            raise TrainingDivergedError(
+                f"training diverged at iteration {self.iteration + 1}: the loss is {loss}. "
+                f"The learning rate ({lr}) is probably too high; try a smaller --lr. "
+                "The parameters were left as they were before this step."
+            )
+        self.optimizer.update(self.network.params, grads)
+        self.iteration += 1
+        self.history.loss.append(loss)
+        return loss
+
+    # -- evaluation --------------------------------------------------------------------
+    def evaluate(self) -> tuple[float, float]:
+        """Train and test accuracy (on the first ``evaluate_sample_num_per_epoch``)."""
+        k = self.evaluate_sample_num
+        xtr, ttr = (
+            (self.x_train, self.t_train) if k is None else (self.x_train[:k], self.t_train[:k])
+        )
+        xte, tte = (self.x_test, self.t_test) if k is None else (self.x_test[:k], self.t_test[:k])
+        train_acc = self.network.accuracy(xtr, ttr, batch_size=self.eval_batch_size)
+        test_acc = self.network.accuracy(xte, tte, batch_size=self.eval_batch_size)
+        self.history.epoch_iters.append(self.iteration)
+        self.history.train_acc.append(train_acc)
+        self.history.test_acc.append(test_acc)
+        return train_acc, test_acc
+
+    def train(self) -> History:
+        """Run until ``max_iter`` updates, evaluating at the end of every epoch.
+
+        Returns:
+            :attr:`history` (also kept on the trainer).
+        """
+        from tqdm.auto import tqdm
+
+        start = time.perf_counter() - self.history.seconds
+        bar = tqdm(
+            total=self.max_iter,
+            initial=self.iteration,
+            disable=not self.progress,
+            unit="it",
+            dynamic_ncols=True,
+            leave=True,
+        )
+        try:
+            while self.iteration < self.max_iter:
+                loss = self.train_step()
+                bar.update(1)
+                if self.iteration % 10 == 0 or self.iteration == self.max_iter:
+                    bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
+                if self.iteration % self.iter_per_epoch == 0 or self.iteration == self.max_iter:
+                    _, test_acc = self.evaluate()
+                    self.history.seconds = time.perf_counter() - start
+                    epoch = math.ceil(self.iteration / self.iter_per_epoch)
+                    bar.set_description(f"epoch {epoch}/{self.epochs} test acc {test_acc:.4f}")
+                    if self.on_epoch is not None:
+                        self.on_epoch(self)
+        finally:
+            bar.close()
+            self.history.seconds = time.perf_counter() - start
+        return self.history
