@@ -126,3 +126,46 @@ def test_short_mnist_run_with_numerical_gradients_lowers_the_loss(mnist):
     # A network with weights of std 0.01 starts at chance: ln 10 = 2.303.
     assert h.loss[0] == pytest.approx(np.log(10), abs=0.01)
     assert all(b < a for a, b in zip(h.loss, h.loss[1:], strict=False))
+
+
+def _multi_trainer(tmp_path=None, epochs=4):
+    from dlscratch.networks import MultiLayerNet
+
+    x, t = _blobs()
+    net = MultiLayerNet(8, [12, 12], 3, use_dropout=True, dropout_ratio=0.2,
+                        use_batchnorm=True, seed=7)  # fmt: skip
+    return Trainer(net, x[:200], t[:200], x[200:], t[200:], epochs=epochs, mini_batch_size=30,
+                   optimizer="adam", optimizer_param={"lr": 0.01}, seed=7,
+                   checkpoint_dir=tmp_path)  # fmt: skip
+
+
+def test_checkpoint_resume_reaches_the_same_weights(tmp_path):
+    straight = _multi_trainer()
+    straight.train()
+
+    first = _multi_trainer(tmp_path, epochs=4)
+    first.max_iter = 2 * first.iter_per_epoch  # interrupted after two epochs
+    first.train()
+    ckpt = tmp_path / "checkpoint.npz"
+    assert ckpt.is_file()
+
+    resumed = _multi_trainer(tmp_path, epochs=4)  # a fresh process would build this
+    resumed.load_checkpoint(ckpt)
+    assert resumed.iteration == 2 * resumed.iter_per_epoch
+    resumed.train()
+    assert resumed.history.loss == straight.history.loss
+    assert resumed.history.test_acc == straight.history.test_acc
+    for k, v in straight.network.params.items():
+        np.testing.assert_array_equal(resumed.network.params[k], v)
+    for k, v in straight.network.buffers().items():
+        np.testing.assert_array_equal(resumed.network.buffers()[k], v)
+
+
+def test_checkpoint_for_another_network_is_refused(tmp_path):
+    from dlscratch.errors import ModelFileError
+
+    tr = _multi_trainer(tmp_path, epochs=1)
+    tr.train()
+    other = _trainer()
+    with pytest.raises(ModelFileError, match="checkpoint of MultiLayerNet"):
+        other.load_checkpoint(tmp_path / "checkpoint.npz")

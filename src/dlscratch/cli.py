@@ -155,6 +155,9 @@ def cmd_data_show(args: argparse.Namespace) -> int:
 _ARCHS = {
     "three-layer": "ThreeLayerNet",
     "two-layer": "TwoLayerNet",
+    "multi-layer": "MultiLayerNet",
+    "simple-conv": "SimpleConvNet",
+    "deep-conv": "DeepConvNet",
 }
 
 
@@ -231,8 +234,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- train
 
-# `--book` is the recipe of the book's ch05/train_neuralnet.py; the defaults go beyond it.
-BOOK_RECIPE = {
+# Per-model defaults. `--book` (two-layer only) is the recipe of the book's
+# ch05/train_neuralnet.py; the two-layer defaults go beyond it.
+BOOK_RECIPE: dict[str, Any] = {
     "hidden": [50],
     "activation": "relu",
     "init": "0.01",
@@ -241,39 +245,96 @@ BOOK_RECIPE = {
     "batch_size": 100,
     "iters": 10000,
     "epochs": None,
+    "train_eval": None,
 }
-DEFAULTS = {
-    "hidden": [100],
-    "activation": "relu",
-    "init": "he",
-    "optimizer": "sgd",
-    "lr": 0.1,
-    "batch_size": 100,
-    "iters": None,
-    "epochs": 10,
+MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "two-layer": {
+        "hidden": [100],
+        "activation": "relu",
+        "init": "he",
+        "optimizer": "sgd",
+        "lr": 0.1,
+        "batch_size": 100,
+        "iters": None,
+        "epochs": 15,
+        "train_eval": None,
+    },
+    "multi-layer": {
+        "hidden": [100, 100, 100],
+        "activation": "relu",
+        "init": "he",
+        "optimizer": "adam",
+        "lr": 0.001,
+        "batch_size": 100,
+        "iters": None,
+        "epochs": 10,
+        "train_eval": None,
+    },
+    # The book's ch07/train_convnet.py and ch08/train_deepnet.py: Adam, lr 0.001, batch 100.
+    "simple-conv": {
+        "hidden": [100],
+        "activation": "relu",
+        "init": "0.01",
+        "optimizer": "adam",
+        "lr": 0.001,
+        "batch_size": 100,
+        "iters": None,
+        "epochs": 10,
+        "train_eval": 10000,
+    },
+    "deep-conv": {
+        "hidden": [50],
+        "activation": "relu",
+        "init": "he",
+        "optimizer": "adam",
+        "lr": 0.001,
+        "batch_size": 100,
+        "iters": None,
+        "epochs": 12,
+        "train_eval": 10000,
+    },
+}
+TRAIN_MODELS = {
+    "two-layer": "TwoLayerNet",
+    "multi-layer": "MultiLayerNet",
+    "simple-conv": "SimpleConvNet",
+    "deep-conv": "DeepConvNet",
 }
 
 
 def _resolve_train_args(args: argparse.Namespace) -> dict[str, Any]:
-    base = BOOK_RECIPE if args.book else DEFAULTS
-    settings = {
-        k: (getattr(args, k) if getattr(args, k) is not None else v) for k, v in base.items()
-    }
+    if args.book and args.model != "two-layer":
+        raise DlscratchError("--book is the book's two-layer recipe; use it with --model two-layer")
+    base = BOOK_RECIPE if args.book else MODEL_DEFAULTS[args.model]
+    settings = dict(base)
+    for key in base:
+        value = getattr(args, key, None)
+        if value is not None:
+            settings[key] = value
     if args.epochs is not None and args.iters is None:
         settings["iters"] = None
     if args.grad == "numerical" and args.hidden is None and not args.book:
         settings["hidden"] = [10]
+    if args.eval_samples is not None:
+        settings["train_eval"] = args.eval_samples
     return settings
 
 
-def _build_network(model: str, s: dict[str, Any], seed: int | None, dtype: str) -> Any:
-    from dlscratch.networks import TwoLayerNet
-
-    init: float | str = s["init"]
+def _init_value(init: str) -> float | str:
     try:
-        init = float(init)
+        return float(init)
     except ValueError:
-        pass
+        return init
+
+
+def _build_network(args: argparse.Namespace, s: dict[str, Any]) -> Any:
+    from dlscratch.networks import DeepConvNet, MultiLayerNet, SimpleConvNet, TwoLayerNet
+
+    init = _init_value(s["init"])
+    model, seed, dtype = args.model, args.seed, args.dtype
+    extended = args.batchnorm or args.dropout is not None or args.weight_decay
+    if extended and model != "multi-layer":
+        raise DlscratchError("--batchnorm, --dropout and --weight-decay need --model multi-layer")
     if model == "two-layer":
         if len(s["hidden"]) != 1:
             raise DlscratchError(
@@ -281,45 +342,58 @@ def _build_network(model: str, s: dict[str, Any], seed: int | None, dtype: str) 
                 "use --model multi-layer for more layers"
             )
         return TwoLayerNet(
-            784,
-            s["hidden"][0],
-            10,
-            weight_init_std=init,
-            seed=seed,
-            activation=s["activation"],
-            dtype=dtype,
+            784, s["hidden"][0], 10, weight_init_std=init, seed=seed,
+            activation=s["activation"], dtype=dtype,
+        )  # fmt: skip
+    if model == "multi-layer":
+        return MultiLayerNet(
+            784, s["hidden"], 10, activation=s["activation"], weight_init_std=init,
+            weight_decay_lambda=args.weight_decay or 0.0, use_dropout=args.dropout is not None,
+            dropout_ratio=args.dropout if args.dropout is not None else 0.5,
+            use_batchnorm=args.batchnorm, seed=seed, dtype=dtype,
+        )  # fmt: skip
+    if model == "simple-conv":
+        return SimpleConvNet(
+            hidden_size=s["hidden"][0], weight_init_std=init, seed=seed, dtype=dtype
         )
-    raise DlscratchError(f"--model: unknown model {model!r}")
+    return DeepConvNet(hidden_size=s["hidden"][0], seed=seed, dtype=dtype)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from dlscratch.io import save_model
-    from dlscratch.trainer import Trainer, estimate_numerical_gradient_seconds
+    from dlscratch.io import load_model, save_model
+    from dlscratch.trainer import CHECKPOINT_NAME, Trainer, estimate_numerical_gradient_seconds
 
     s = _resolve_train_args(args)
-    (x_train, t_train), (x_test, t_test) = _load_mnist(args)
+    if args.resume and not args.checkpoint:
+        raise DlscratchError("--resume needs --checkpoint DIR (where the run saved its state)")
+    checkpoint = Path(args.checkpoint) / CHECKPOINT_NAME if args.checkpoint else None
+    resuming = bool(args.resume and checkpoint is not None and checkpoint.is_file())
+    if args.resume and not resuming:
+        raise DlscratchError(f"--resume: no checkpoint at {checkpoint}")
+    image = args.model in ("simple-conv", "deep-conv")
+    (x_train, t_train), (x_test, t_test) = _load_mnist(args, flatten=not image)
     if args.train_size:
         x_train, t_train = x_train[: args.train_size], t_train[: args.train_size]
-    dtype = args.dtype
-    x_train = x_train.astype(dtype, copy=False)
-    x_test = x_test.astype(dtype, copy=False)
-    net = _build_network(args.model, s, args.seed, dtype)
+    x_train = x_train.astype(args.dtype, copy=False)
+    x_test = x_test.astype(args.dtype, copy=False)
+    if resuming and checkpoint is not None:
+        net = load_model(checkpoint, dtype=args.dtype)
+        if net.architecture != TRAIN_MODELS[args.model]:
+            raise DlscratchError(
+                f"--resume: {checkpoint} holds a {net.architecture}, not --model {args.model}"
+            )
+    else:
+        net = _build_network(args, s)
     trainer = Trainer(
-        net,
-        x_train,
-        t_train,
-        x_test,
-        t_test,
-        epochs=s["epochs"] or 1,
-        mini_batch_size=s["batch_size"],
-        optimizer=s["optimizer"],
-        optimizer_param={"lr": s["lr"]},
-        seed=args.seed,
-        iters=s["iters"],
-        grad=args.grad,
-        evaluate_sample_num_per_epoch=args.eval_samples,
-        progress=not args.quiet,
-    )
+        net, x_train, t_train, x_test, t_test,
+        epochs=s["epochs"] or 1, mini_batch_size=s["batch_size"], optimizer=s["optimizer"],
+        optimizer_param={"lr": s["lr"]}, seed=args.seed, iters=s["iters"], grad=args.grad,
+        evaluate_sample_num_per_epoch=args.eval_samples, train_eval_samples=s["train_eval"],
+        progress=not args.quiet, checkpoint_dir=args.checkpoint,
+    )  # fmt: skip
+    if resuming and checkpoint is not None:
+        trainer.load_checkpoint(checkpoint)
+        _out(f"resuming from {checkpoint} at iteration {trainer.iteration}")
     n_params = sum(p.size for p in net.params.values())
     _out(
         f"model: {net.architecture} {net.get_config()} ({n_params:,} parameters, {net.dtype}); "
@@ -327,9 +401,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"({trainer.epochs} epochs of {trainer.iter_per_epoch}), {args.grad} gradients"
     )
     if args.grad == "numerical":
-        per_iter = estimate_numerical_gradient_seconds(
-            net, x_train[: s["batch_size"]], t_train[: s["batch_size"]]
-        )
+        bs = s["batch_size"]
+        per_iter = estimate_numerical_gradient_seconds(net, x_train[:bs], t_train[:bs])
         _out(
             "numerical gradients are slow by nature: 2 forward passes for each of the "
             f"{n_params:,} parameters per iteration, about {per_iter:.2f} s per iteration "
@@ -339,17 +412,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         history = trainer.train()
     finally:
-        if trainer.history.test_acc:
-            _out("epoch  iteration  train acc  test acc")
-            for i, (it, tr, te) in enumerate(
-                zip(
-                    trainer.history.epoch_iters,
-                    trainer.history.train_acc,
-                    trainer.history.test_acc,
-                    strict=True,
-                )
+        h = trainer.history
+        if h.test_acc:
+            _out("epoch  iteration  train acc  test acc  seconds")
+            for i, (it, tr, te, sec) in enumerate(
+                zip(h.epoch_iters, h.train_acc, h.test_acc, h.epoch_seconds, strict=True)
             ):
-                _out(f"{i + 1:5d}  {it:9d}  {tr:9.4f}  {te:8.4f}")
+                _out(f"{i + 1:5d}  {it:9d}  {tr:9.4f}  {te:8.4f}  {sec:7.1f}")
     loss = history.loss
     _out(
         f"loss: {loss[0]:.4f} at the first iteration, {np.mean(loss[-10:]):.4f} "
@@ -357,19 +426,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     _out(f"final test accuracy: {history.test_acc[-1]:.4f}  ({history.seconds:.1f} s)")
     if args.out:
-        extra = {
-            "training": {
-                "settings": {**s, "seed": args.seed, "grad": args.grad},
-                "test_acc": history.test_acc[-1],
-            }
+        summary = {
+            "settings": {**s, "seed": args.seed, "grad": args.grad},
+            "test_acc": history.test_acc[-1],
         }
-        _out(f"saved {save_model(net, args.out, extra=extra)}")
+        _out(f"saved {save_model(net, args.out, extra={'training': summary})}")
     if args.plot:
         from dlscratch.plotting import plot_learning_curves
 
-        _save_plot(
-            plot_learning_curves(history, title=f"{net.architecture}, {args.grad}"), args.plot
-        )
+        fig = plot_learning_curves(history, title=f"{net.architecture}, {args.grad}")
+        _save_plot(fig, args.plot)
     return 0
 
 
@@ -518,57 +584,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser(
-        "train",
-        parents=[data_parent],
-        help="train a network on MNIST (ch. 4-6)",
-        description="Train on MNIST. Defaults: 784-100-10 ReLU network, He init, SGD lr 0.1, "
-        "batch 100, 10 epochs. --book uses the book's ch. 5 recipe instead: 784-50-10, "
-        "weight std 0.01, SGD lr 0.1, batch 100, 10000 iterations.",
-    )
-    p.add_argument(
-        "--model", default="two-layer", choices=["two-layer"], help="network (default two-layer)"
-    )
+        "train", parents=[data_parent], help="train a network on MNIST (ch. 4-8)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train on MNIST. Defaults depend on --model:\n"
+        "  two-layer    784-100-10 ReLU, He init, SGD lr 0.1, batch 100, 15 epochs\n"
+        "  multi-layer  784-100-100-100-10 ReLU, He init, Adam lr 0.001, 10 epochs\n"
+        "  simple-conv  book ch. 7: conv 30x5x5, Adam lr 0.001, batch 100, 10 epochs\n"
+        "  deep-conv    book ch. 8: 6 conv layers, Adam lr 0.001, batch 100, 12 epochs\n"
+        "--book uses the book's ch. 5 recipe instead: 784-50-10, weight std 0.01,\n"
+        "SGD lr 0.1, batch 100, 10000 iterations.",
+    )  # fmt: skip
+    p.add_argument("--model", default="two-layer", choices=sorted(TRAIN_MODELS),
+                   help="network (default two-layer)")  # fmt: skip
     p.add_argument("--book", action="store_true", help="the book's ch. 5 recipe (see above)")
-    p.add_argument(
-        "--hidden", type=_int_list, metavar="N[,N...]", help="hidden layer size(s) (default 100)"
-    )
-    p.add_argument(
-        "--activation", choices=["relu", "sigmoid"], help="hidden activation (default relu)"
-    )
-    p.add_argument(
-        "--init", metavar="STD", help="weight init: he, xavier or a std like 0.01 (default he)"
-    )
-    p.add_argument(
-        "--optimizer",
-        metavar="NAME",
-        help="sgd, momentum, nesterov, adagrad, rmsprop, adam (default sgd)",
-    )
-    p.add_argument("--lr", type=_positive_float, help="learning rate (default 0.1)")
+    p.add_argument("--hidden", type=_int_list, metavar="N[,N...]",
+                   help="hidden layer size(s), e.g. 100 or 100,100,100")  # fmt: skip
+    p.add_argument("--activation", choices=["relu", "sigmoid"], help="hidden activation")
+    p.add_argument("--init", metavar="STD",
+                   help="weight init: he (relu), xavier (sigmoid) or a std like 0.01")  # fmt: skip
+    p.add_argument("--optimizer", metavar="NAME",
+                   help="sgd, momentum, nesterov, adagrad, rmsprop or adam")  # fmt: skip
+    p.add_argument("--lr", type=_positive_float, help="learning rate")
     p.add_argument("--batch-size", type=_positive_int, help="mini-batch size (default 100)")
-    p.add_argument("--epochs", type=_positive_int, help="passes over the training set (default 10)")
+    p.add_argument("--epochs", type=_positive_int, help="passes over the training set")
     p.add_argument("--iters", type=_positive_int, help="number of updates (instead of --epochs)")
-    p.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="seed of the initial weights and batch order (default 0)",
-    )
-    p.add_argument(
-        "--grad",
-        choices=["backprop", "numerical"],
-        default="backprop",
-        help="how gradients are computed (numerical: ch. 4, very slow)",
-    )
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of weights, batch order and dropout (default 0)")  # fmt: skip
+    p.add_argument("--grad", choices=["backprop", "numerical"], default="backprop",
+                   help="how gradients are computed (numerical: ch. 4, very slow)")  # fmt: skip
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    p.add_argument(
-        "--train-size", type=_positive_int, metavar="N", help="train on the first N images only"
-    )
-    p.add_argument(
-        "--eval-samples",
-        type=_positive_int,
-        metavar="N",
-        help="evaluate accuracy on the first N images of each set (default all)",
-    )
+    p.add_argument("--batchnorm", action="store_true", help="multi-layer: batch normalisation")
+    p.add_argument("--dropout", type=float, metavar="RATIO",
+                   help="multi-layer: dropout with this ratio, e.g. 0.2")  # fmt: skip
+    p.add_argument("--weight-decay", type=float, metavar="LAMBDA",
+                   help="multi-layer: L2 weight decay lambda, e.g. 0.1")  # fmt: skip
+    p.add_argument("--train-size", type=_positive_int, metavar="N",
+                   help="train on the first N images only")  # fmt: skip
+    p.add_argument("--eval-samples", type=_positive_int, metavar="N",
+                   help="evaluate each epoch on the first N images of each set")  # fmt: skip
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="save a checkpoint there after every epoch (atomically)")  # fmt: skip
+    p.add_argument("--resume", action="store_true",
+                   help="continue from the checkpoint in --checkpoint DIR")  # fmt: skip
     p.add_argument("--out", metavar="MODEL.npz", help="save the trained model")
     p.add_argument("--plot", metavar="CURVE.png", help="save loss and accuracy curves")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -168,7 +168,12 @@ def gradient_check(network: _Network, x: ArrayLike, t: ArrayLike) -> list[Gradie
         backprop in float64, mean differences are around 1e-10 or below.
     """
     xa, ta = np.asarray(x), np.asarray(t)
-    grad_bp = network.gradient(xa, ta)
+    # Networks with dropout: both passes must draw the same masks.
+    get_state = getattr(network, "random_state", None)
+    state = get_state() if get_state is not None else None
+    grad_bp = {k: np.array(v) for k, v in network.gradient(xa, ta).items()}
+    if state is not None:
+        network.set_random_state(state)  # type: ignore[attr-defined]
     grad_num = network.numerical_gradient(xa, ta)
     rows = []
     for name in network.params:

@@ -191,6 +191,7 @@ class ModelFile:
             ``format``, ``format_version`` and optional extras such as ``training``).
         params: trained parameters, e.g. ``{'W1': ..., 'b1': ...}``.
         buffers: other state arrays (e.g. batch-norm running means), possibly empty.
+        extra_arrays: anything else stored (checkpoints keep optimizer state here).
     """
 
     def __init__(
@@ -198,10 +199,12 @@ class ModelFile:
         meta: dict[str, Any],
         params: dict[str, NDArray[Any]],
         buffers: dict[str, NDArray[Any]] | None = None,
+        extra_arrays: dict[str, NDArray[Any]] | None = None,
     ) -> None:
         self.meta = meta
         self.params = params
         self.buffers = buffers or {}
+        self.extra_arrays = extra_arrays or {}
 
     @property
     def architecture(self) -> str:
@@ -219,6 +222,7 @@ def write_model_file(
     params: Mapping[str, NDArray[Any]],
     buffers: Mapping[str, NDArray[Any]] | None = None,
     extra: Mapping[str, Any] | None = None,
+    extra_arrays: Mapping[str, NDArray[Any]] | None = None,
 ) -> Path:
     """Save arrays and metadata as an ``.npz`` model file, atomically.
 
@@ -229,6 +233,7 @@ def write_model_file(
         params: trained parameters.
         buffers: other state arrays.
         extra: more JSON-serialisable metadata (training summary...).
+        extra_arrays: more arrays, stored under ``extra/``.
 
     Returns:
         The path written.
@@ -250,6 +255,7 @@ def write_model_file(
     arrays: dict[str, Any] = {"__meta__": np.array(json.dumps(meta))}
     arrays.update({f"params/{k}": np.asarray(v) for k, v in params.items()})
     arrays.update({f"buffers/{k}": np.asarray(v) for k, v in (buffers or {}).items()})
+    arrays.update({f"extra/{k}": np.asarray(v) for k, v in (extra_arrays or {}).items()})
     atomic_write(target, lambda fh: np.savez(fh, **arrays))
     return target
 
@@ -291,7 +297,8 @@ def read_model_file(path: str | os.PathLike[str]) -> ModelFile:
         raise ModelFileError(f"{p}: metadata names no architecture")
     params = {k.removeprefix("params/"): v for k, v in files.items() if k.startswith("params/")}
     buffers = {k.removeprefix("buffers/"): v for k, v in files.items() if k.startswith("buffers/")}
-    return ModelFile(meta, params, buffers)
+    extra = {k.removeprefix("extra/"): v for k, v in files.items() if k.startswith("extra/")}
+    return ModelFile(meta, params, buffers, extra)
 
 
 def save_model(
@@ -313,7 +320,7 @@ def save_model(
 
 
 def load_model(path: str | os.PathLike[str], dtype: DTypeLike | None = None) -> Network:
-    """Rebuild a network saved by :func:`save_model`.
+    """Rebuild a network saved by :func:`save_model` (or a trainer's checkpoint).
 
     Args:
         path: the ``.npz`` file.

@@ -161,6 +161,8 @@ class Optimizer(ABC):
 
     name: ClassVar[str]
     lr: float
+    # Names of the per-key state dicts, as returned by _states() (checkpoints use them).
+    _state_names: ClassVar[tuple[str, ...]] = ()
 
     def update(self, params: Mapping[str, NDArray[Any]], grads: Mapping[str, ArrayLike]) -> None:
         """Apply one step to every array in ``params``, in place.
@@ -199,6 +201,37 @@ class Optimizer(ABC):
     def _states(self) -> tuple[dict[str, NDArray[Any]], ...]:
         """The per-key state dicts (none for SGD)."""
         return ()
+
+    def state_dict(self) -> tuple[dict[str, NDArray[Any]], dict[str, int]]:
+        """The state, for checkpoints: arrays keyed ``'<attribute>/<param>'`` (e.g.
+        ``'v/W1'``) and integer counters (Adam's ``iter``). The arrays are copies."""
+        arrays = {
+            f"{attr}/{key}": value.copy()
+            for attr in self._state_names
+            for key, value in getattr(self, attr).items()
+        }
+        counters = {"iter": int(self.iter)} if hasattr(self, "iter") else {}
+        return arrays, counters
+
+    def load_state_dict(
+        self, arrays: Mapping[str, NDArray[Any]], counters: Mapping[str, int]
+    ) -> None:
+        """Restore what :meth:`state_dict` returned (copies the arrays).
+
+        Raises:
+            ValueError: an array key names no state of this optimizer.
+        """
+        self.reset()
+        for name, value in arrays.items():
+            attr, _, key = name.partition("/")
+            if attr not in self._state_names or not key:
+                raise ValueError(
+                    f"{type(self).__name__}: unknown state {name!r}; expected "
+                    f"'<{'|'.join(self._state_names) or 'none'}>/<param>'"
+                )
+            getattr(self, attr)[key] = np.array(value)
+        if "iter" in counters and hasattr(self, "iter"):
+            self.iter = int(counters["iter"])
 
     def reset(self) -> None:
         """Forget all state (velocities, accumulators, step count): the next ``update``
@@ -265,6 +298,7 @@ class Momentum(Optimizer):
     """
 
     name = "momentum"
+    _state_names = ("v",)
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         self.lr = _check_lr(lr)
@@ -353,6 +387,7 @@ class AdaGrad(Optimizer):
     """
 
     name = "adagrad"
+    _state_names = ("h",)
 
     def __init__(self, lr: float = 0.01, eps: float = EPS) -> None:
         self.lr = _check_lr(lr)
@@ -400,6 +435,7 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
+    _state_names = ("h",)
 
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = EPS) -> None:
         self.lr = _check_lr(lr)
@@ -461,6 +497,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    _state_names = ("m", "v")
 
     def __init__(
         self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999, eps: float = EPS

@@ -15,9 +15,11 @@ from the book, on purpose:
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,8 @@ __all__ = [
 ]
 
 Array = NDArray[Any]
+
+CHECKPOINT_NAME = "checkpoint.npz"
 
 
 def random_batch(
@@ -75,6 +79,7 @@ class History:
         epoch_iters: iteration count at each evaluation (end of each epoch).
         train_acc: training accuracy at each evaluation.
         test_acc: test accuracy at each evaluation.
+        epoch_seconds: wall time since the start at each evaluation.
         seconds: wall time of training (evaluation included).
     """
 
@@ -82,6 +87,7 @@ class History:
     epoch_iters: list[int] = field(default_factory=list)
     train_acc: list[float] = field(default_factory=list)
     test_acc: list[float] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -90,6 +96,7 @@ class History:
             "epoch_iters": self.epoch_iters,
             "train_acc": self.train_acc,
             "test_acc": self.test_acc,
+            "epoch_seconds": self.epoch_seconds,
             "seconds": self.seconds,
         }
 
@@ -120,12 +127,19 @@ class Trainer:
         optimizer_param: keyword arguments for the named optimizer, e.g. ``{'lr': 0.1}``.
         evaluate_sample_num_per_epoch: evaluate accuracy on only the first this many
             samples of each set (``None``: all of them).
+        train_eval_samples: evaluate training accuracy on only the first this many
+            training samples (default: as ``evaluate_sample_num_per_epoch``). Saves
+            time for ConvNets while the test accuracy stays exact.
         seed: seed of the batch order (and nothing else: the network has its own).
         iters: stop after this many updates instead of after ``epochs``.
         grad: ``'backprop'`` (``network.gradient``) or ``'numerical'``.
         eval_batch_size: samples per forward pass during evaluation.
         progress: show a tqdm progress bar on stderr with loss and speed.
         on_epoch: called as ``on_epoch(trainer)`` after each evaluation.
+        checkpoint_dir: save ``checkpoint.npz`` there (atomically) after every epoch:
+            the model, the optimizer's state, the batch order's random state and the
+            history. :meth:`load_checkpoint` continues from it; with the same seed
+            the result equals that of an uninterrupted run.
 
     After :meth:`train`, ``history`` holds the measurements.
 
@@ -152,6 +166,8 @@ class Trainer:
         eval_batch_size: int = 1000,
         progress: bool = False,
         on_epoch: Callable[[Trainer], None] | None = None,
+        checkpoint_dir: str | os.PathLike[str] | None = None,
+        train_eval_samples: int | None = None,
     ) -> None:
         self.network = network
         self.x_train, self.t_train = np.asarray(x_train), np.asarray(t_train)
@@ -185,6 +201,10 @@ class Trainer:
         else:
             self.optimizer = optimizer
         self.evaluate_sample_num = evaluate_sample_num_per_epoch
+        self.train_eval_samples = (
+            train_eval_samples if train_eval_samples is not None else evaluate_sample_num_per_epoch
+        )
+        self._start = time.perf_counter()
         self.grad = grad
         self.eval_batch_size = eval_batch_size
         self.progress = progress
@@ -193,6 +213,9 @@ class Trainer:
         self.rng = np.random.default_rng(seed)
         self.history = History()
         self.iteration = 0
+        self.checkpoint_path = (
+            Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
+        )
         self._order: Array = np.empty(0, dtype=np.intp)
 
     # -- one step ----------------------------------------------------------------------
@@ -234,13 +257,15 @@ class Trainer:
     def evaluate(self) -> tuple[float, float]:
         """Train and test accuracy (on the first ``evaluate_sample_num_per_epoch``)."""
         k = self.evaluate_sample_num
+        kt = self.train_eval_samples
         xtr, ttr = (
-            (self.x_train, self.t_train) if k is None else (self.x_train[:k], self.t_train[:k])
+            (self.x_train, self.t_train) if kt is None else (self.x_train[:kt], self.t_train[:kt])
         )
         xte, tte = (self.x_test, self.t_test) if k is None else (self.x_test[:k], self.t_test[:k])
         train_acc = self.network.accuracy(xtr, ttr, batch_size=self.eval_batch_size)
         test_acc = self.network.accuracy(xte, tte, batch_size=self.eval_batch_size)
         self.history.epoch_iters.append(self.iteration)
+        self.history.epoch_seconds.append(time.perf_counter() - self._start)
         self.history.train_acc.append(train_acc)
         self.history.test_acc.append(test_acc)
         return train_acc, test_acc
@@ -253,7 +278,7 @@ class Trainer:
         """
         from tqdm.auto import tqdm
 
-        start = time.perf_counter() - self.history.seconds
+        start = self._start = time.perf_counter() - self.history.seconds
         bar = tqdm(
             total=self.max_iter,
             initial=self.iteration,
@@ -273,9 +298,100 @@ class Trainer:
                     self.history.seconds = time.perf_counter() - start
                     epoch = math.ceil(self.iteration / self.iter_per_epoch)
                     bar.set_description(f"epoch {epoch}/{self.epochs} test acc {test_acc:.4f}")
+                    if self.checkpoint_path is not None:
+                        self.save_checkpoint(self.checkpoint_path)
                     if self.on_epoch is not None:
                         self.on_epoch(self)
         finally:
             bar.close()
             self.history.seconds = time.perf_counter() - start
         return self.history
+
+    # -- checkpoints -------------------------------------------------------------------
+    def save_checkpoint(self, path: str | os.PathLike[str]) -> Path:
+        """Save everything needed to continue this run, atomically (a model file).
+
+        The file is a regular model file (``dlscratch evaluate`` and
+        :func:`dlscratch.io.load_model` read it) with the optimizer's arrays under
+        ``extra/optimizer/`` and the trainer's state in the metadata.
+        """
+        from dlscratch.io import write_model_file
+
+        arrays, counters = self.optimizer.state_dict()
+        state = {
+            "iteration": self.iteration,
+            "max_iter": self.max_iter,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+            "rng_state": self.rng.bit_generator.state,
+            "network_random_state": self.network.random_state(),
+            "optimizer": {
+                "name": self.optimizer.name,
+                "hyperparameters": self.optimizer.hyperparameters,
+                "counters": counters,
+            },
+            "history": self.history.to_dict(),
+        }
+        return write_model_file(
+            path,
+            self.network.architecture,
+            self.network.get_config(),
+            self.network.params,
+            self.network.buffers(),
+            extra={"dtype": str(self.network.dtype), "trainer": state},
+            extra_arrays={f"optimizer/{k}": v for k, v in arrays.items()},
+        )
+
+    def load_checkpoint(self, path: str | os.PathLike[str]) -> None:
+        """Continue from a checkpoint written by :meth:`save_checkpoint`.
+
+        Restores the parameters (into this trainer's network, which must have the same
+        architecture and configuration), batch-norm statistics, optimizer state,
+        random states, iteration count and history.
+
+        Raises:
+            ModelFileError: unreadable file, or one for another network or optimizer.
+        """
+        from dlscratch.errors import ModelFileError
+        from dlscratch.io import read_model_file
+
+        mf = read_model_file(path)
+        state = mf.meta.get("trainer")
+        if not isinstance(state, dict):
+            raise ModelFileError(f"{path}: a model file, but not a training checkpoint")
+        if mf.architecture != self.network.architecture or mf.config != self.network.get_config():
+            raise ModelFileError(
+                f"{path}: checkpoint of {mf.architecture} {mf.config}, but this run trains "
+                f"{self.network.architecture} {self.network.get_config()}"
+            )
+        if state["optimizer"]["name"] != self.optimizer.name:
+            raise ModelFileError(
+                f"{path}: checkpoint used optimizer {state['optimizer']['name']!r}, this run "
+                f"uses {self.optimizer.name!r}"
+            )
+        if state["batch_size"] != self.batch_size:
+            raise ModelFileError(
+                f"{path}: checkpoint used batch size {state['batch_size']}, this run "
+                f"uses {self.batch_size}"
+            )
+        self.network.load_params(mf.params)
+        if mf.buffers:
+            self.network.load_buffers(mf.buffers)
+        self.network.set_random_state(state["network_random_state"])
+        opt_arrays = {
+            k.removeprefix("optimizer/"): v
+            for k, v in mf.extra_arrays.items()
+            if k.startswith("optimizer/")
+        }
+        self.optimizer.load_state_dict(opt_arrays, state["optimizer"]["counters"])
+        self.rng.bit_generator.state = state["rng_state"]
+        self.iteration = int(state["iteration"])
+        h = state["history"]
+        self.history = History(
+            loss=list(h["loss"]),
+            epoch_iters=list(h["epoch_iters"]),
+            train_acc=list(h["train_acc"]),
+            test_acc=list(h["test_acc"]),
+            epoch_seconds=list(h["epoch_seconds"]),
+            seconds=float(h["seconds"]),
+        )

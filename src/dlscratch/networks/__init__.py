@@ -1,5 +1,5 @@
 """Networks of the book, chapter by chapter (3: ThreeLayerNet, 4: SimpleNet,
-4-5: TwoLayerNet).
+4-5: TwoLayerNet, 6: MultiLayerNet, 7: SimpleConvNet, 8: DeepConvNet).
 
 ``NETWORKS`` maps each architecture name, as stored in model files, to its class.
 """
@@ -7,18 +7,24 @@
 from __future__ import annotations
 
 from dlscratch.networks.base import LayeredNetwork, Network, weight_std
+from dlscratch.networks.convnet import DeepConvNet, SimpleConvNet
+from dlscratch.networks.multi_layer import MultiLayerNet
 from dlscratch.networks.simple import SimpleNet
 from dlscratch.networks.three_layer import ThreeLayerNet, forward, init_network
 from dlscratch.networks.two_layer import TwoLayerNet
 
 NETWORKS: dict[str, type[Network]] = {
-    cls.architecture: cls for cls in (ThreeLayerNet, SimpleNet, TwoLayerNet)
+    cls.architecture: cls
+    for cls in (ThreeLayerNet, SimpleNet, TwoLayerNet, MultiLayerNet, SimpleConvNet, DeepConvNet)
 }
 
 __all__ = [
     "NETWORKS",
+    "DeepConvNet",
     "LayeredNetwork",
+    "MultiLayerNet",
     "Network",
+    "SimpleConvNet",
     "SimpleNet",
     "ThreeLayerNet",
     "TwoLayerNet",

@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from dlscratch import gradient as _gradient
 from dlscratch.errors import ModelFileError, ShapeError
-from dlscratch.layers import SoftmaxWithLoss
+from dlscratch.layers import BatchNormalization, Dropout, SoftmaxWithLoss
 
 __all__ = ["LayeredNetwork", "Network", "resolve_dtype"]
 
@@ -172,21 +172,38 @@ class Network:
         """
         saved = self.params
         saved_buffers = {k: v.copy() for k, v in self.buffers().items()}
+        # Every evaluation draws the same dropout masks, or the differences are noise.
+        rng_state = self.random_state()
         xa = np.asarray(x, dtype=np.float64)
         ta = np.asarray(t)
+
+        def f(_w: Array) -> float:
+            self.set_random_state(rng_state)
+            return self.loss(xa, ta, train_flg=True)
+
         self.params = {k: v.astype(np.float64) for k, v in saved.items()}
         self._bind()
         try:
             grads = {}
             for name, value in self.params.items():
-                grads[name] = _gradient.numerical_gradient(
-                    lambda _w: self.loss(xa, ta, train_flg=True), value
-                )
+                grads[name] = _gradient.numerical_gradient(f, value)
         finally:
             self.params = saved
             self._bind()
             self.load_buffers(saved_buffers)
+            self.set_random_state(rng_state)
         return grads
+
+    def random_state(self) -> dict[str, Any]:
+        """States of the random generators used in forward passes (dropout masks).
+
+        JSON-serialisable; :meth:`set_random_state` restores it, so a checkpoint can
+        resume with the same masks an uninterrupted run would have drawn.
+        """
+        return {}
+
+    def set_random_state(self, state: Mapping[str, Any]) -> None:
+        """Restore what :meth:`random_state` returned."""
 
 
 class LayeredNetwork(Network):
@@ -212,6 +229,42 @@ class LayeredNetwork(Network):
     def _bind(self) -> None:
         for name, (layer, attr) in self._slots.items():
             setattr(layer, attr, self.params[name])
+
+    def buffers(self) -> dict[str, Array]:
+        """Batch-norm running means and variances, keyed ``'<layer>.running_mean'``..."""
+        out = {}
+        for lname, layer in self.layers.items():
+            if isinstance(layer, BatchNormalization):
+                for attr in ("running_mean", "running_var"):
+                    value = getattr(layer, attr)
+                    if value is not None:
+                        out[f"{lname}.{attr}"] = value
+        return out
+
+    def load_buffers(self, buffers: Mapping[str, Array]) -> None:
+        known = {
+            f"{lname}.{attr}"
+            for lname, layer in self.layers.items()
+            if isinstance(layer, BatchNormalization)
+            for attr in ("running_mean", "running_var")
+        }
+        unknown = set(buffers) - known
+        if unknown:
+            raise ModelFileError(f"{self.architecture}: unexpected buffers {sorted(unknown)}")
+        for key, value in buffers.items():
+            lname, attr = key.split(".")
+            setattr(self.layers[lname], attr, np.array(value, dtype=self.dtype))
+
+    def random_state(self) -> dict[str, Any]:
+        return {
+            lname: layer.rng.bit_generator.state
+            for lname, layer in self.layers.items()
+            if isinstance(layer, Dropout)
+        }
+
+    def set_random_state(self, state: Mapping[str, Any]) -> None:
+        for lname, value in state.items():
+            self.layers[lname].rng.bit_generator.state = value
 
     def predict(self, x: ArrayLike, train_flg: bool = False) -> Array:
         """Scores (the last Affine's output, before softmax), shape ``(N, K)``.
