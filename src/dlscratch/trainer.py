@@ -136,6 +136,10 @@ class Trainer:
         eval_batch_size: samples per forward pass during evaluation.
         progress: show a tqdm progress bar on stderr with loss and speed.
         on_epoch: called as ``on_epoch(trainer)`` after each evaluation.
+        lr_decay: multiply the optimizer's learning rate by this factor after every
+            epoch (1.0, the default, keeps it constant; the book never decays it).
+            An exponential schedule lr_k = lr * lr_decay^k lets a long run settle
+            into a minimum instead of hopping around it.
         checkpoint_dir: save ``checkpoint.npz`` there (atomically) after every epoch:
             the model, the optimizer's state, the batch order's random state and the
             history. :meth:`load_checkpoint` continues from it; with the same seed
@@ -168,6 +172,7 @@ class Trainer:
         on_epoch: Callable[[Trainer], None] | None = None,
         checkpoint_dir: str | os.PathLike[str] | None = None,
         train_eval_samples: int | None = None,
+        lr_decay: float = 1.0,
     ) -> None:
         self.network = network
         self.x_train, self.t_train = np.asarray(x_train), np.asarray(t_train)
@@ -200,6 +205,9 @@ class Trainer:
             self.optimizer: Optimizer = get_optimizer(optimizer, **dict(optimizer_param or {}))
         else:
             self.optimizer = optimizer
+        if not 0 < lr_decay <= 1:
+            raise ValueError(f"lr_decay: expected a factor in (0, 1], got {lr_decay}")
+        self.lr_decay = float(lr_decay)
         self.evaluate_sample_num = evaluate_sample_num_per_epoch
         self.train_eval_samples = (
             train_eval_samples if train_eval_samples is not None else evaluate_sample_num_per_epoch
@@ -298,6 +306,8 @@ class Trainer:
                     self.history.seconds = time.perf_counter() - start
                     epoch = math.ceil(self.iteration / self.iter_per_epoch)
                     bar.set_description(f"epoch {epoch}/{self.epochs} test acc {test_acc:.4f}")
+                    if self.lr_decay != 1.0 and self.iteration % self.iter_per_epoch == 0:
+                        self.optimizer.lr *= self.lr_decay
                     if self.checkpoint_path is not None:
                         self.save_checkpoint(self.checkpoint_path)
                     if self.on_epoch is not None:
@@ -384,6 +394,7 @@ class Trainer:
             if k.startswith("optimizer/")
         }
         self.optimizer.load_state_dict(opt_arrays, state["optimizer"]["counters"])
+        self.optimizer.lr = float(state["optimizer"]["hyperparameters"]["lr"])  # decayed
         self.rng.bit_generator.state = state["rng_state"]
         self.iteration = int(state["iteration"])
         h = state["history"]
