@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -246,6 +247,7 @@ BOOK_RECIPE: dict[str, Any] = {
     "iters": 10000,
     "epochs": None,
     "train_eval": None,
+    "lr_decay": 1.0,
 }
 MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
     "two-layer": {
@@ -258,6 +260,7 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
         "iters": None,
         "epochs": 15,
         "train_eval": None,
+        "lr_decay": 1.0,
     },
     "multi-layer": {
         "hidden": [100, 100, 100],
@@ -269,6 +272,7 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
         "iters": None,
         "epochs": 10,
         "train_eval": None,
+        "lr_decay": 1.0,
     },
     # The book's ch07/train_convnet.py and ch08/train_deepnet.py: Adam, lr 0.001, batch 100.
     "simple-conv": {
@@ -279,8 +283,9 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
         "lr": 0.001,
         "batch_size": 100,
         "iters": None,
-        "epochs": 10,
+        "epochs": 15,
         "train_eval": 10000,
+        "lr_decay": 0.85,
     },
     "deep-conv": {
         "hidden": [50],
@@ -290,8 +295,9 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
         "lr": 0.001,
         "batch_size": 100,
         "iters": None,
-        "epochs": 12,
+        "epochs": 10,
         "train_eval": 10000,
+        "lr_decay": 0.8,
     },
 }
 TRAIN_MODELS = {
@@ -389,7 +395,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         epochs=s["epochs"] or 1, mini_batch_size=s["batch_size"], optimizer=s["optimizer"],
         optimizer_param={"lr": s["lr"]}, seed=args.seed, iters=s["iters"], grad=args.grad,
         evaluate_sample_num_per_epoch=args.eval_samples, train_eval_samples=s["train_eval"],
-        progress=not args.quiet, checkpoint_dir=args.checkpoint,
+        progress=not args.quiet, checkpoint_dir=args.checkpoint, lr_decay=s["lr_decay"],
     )  # fmt: skip
     if resuming and checkpoint is not None:
         trainer.load_checkpoint(checkpoint)
@@ -473,9 +479,181 @@ def cmd_gradcheck(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- plot
 
 
+def _std_list(value: str) -> list[float]:
+    if value.strip().lower() == "book":
+        from dlscratch.experiments import BOOK_BATCHNORM_STDS
+
+        return [float(v) for v in BOOK_BATCHNORM_STDS]
+    try:
+        stds = [float(v) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated stds like 1,0.1,0.01 (or 'book'), got {value!r}"
+        ) from None
+    if not stds or not all(np.isfinite(stds)) or min(stds) <= 0:
+        raise argparse.ArgumentTypeError(f"expected positive stds, got {value!r}")
+    return stds
+
+
+def _model_path(args: argparse.Namespace) -> str | None:
+    if args.model_file and args.weights:
+        raise DlscratchError("give the model file once: as MODEL or as --weights, not both")
+    return args.model_file or args.weights
+
+
+def _plot_optimizer_comparison(args: argparse.Namespace) -> Any:
+    from dlscratch.experiments import BOOK_OPTIMIZER_COMPARISON, compare_optimizers
+    from dlscratch.plotting import plot_optimizer_comparison
+
+    (x_train, t_train), _ = _load_mnist(args)
+    names = ", ".join(f"{k} (lr {lr:g})" for k, (_, lr) in BOOK_OPTIMIZER_COMPARISON.items())
+    _out(f"training 784-100x4-10 (ReLU, He) with {names}: {args.iters} iterations, batch 128")
+    start = time.perf_counter()
+    losses = compare_optimizers(x_train, t_train, iters=args.iters, seed=args.seed)
+    _out(f"loss, mean of the last {min(100, args.iters)} iterations:")
+    for name, curve in losses.items():
+        _out(f"  {name:9s} {np.mean(curve[-100:]):.4f}")
+    _out(f"({time.perf_counter() - start:.1f} s)")
+    return plot_optimizer_comparison(losses)
+
+
+def _plot_batchnorm(args: argparse.Namespace) -> Any:
+    from dlscratch.experiments import BATCHNORM_STDS, batchnorm_comparison
+    from dlscratch.plotting import plot_batchnorm_comparison
+
+    (x_train, t_train), _ = _load_mnist(args)
+    stds = args.stds if args.stds is not None else [float(v) for v in BATCHNORM_STDS]
+    epochs = args.epochs or 20
+    train_size = args.train_size or 1000
+    _out(
+        f"training 784-100x5-10 with and without batch norm for {len(stds)} init stds: "
+        f"first {train_size} training images, {epochs} epochs, SGD lr 0.01, batch 100"
+    )
+    start = time.perf_counter()
+    results = batchnorm_comparison(
+        x_train, t_train, stds, epochs=epochs, train_size=train_size,
+        batch_size=min(100, train_size), seed=args.seed,
+    )  # fmt: skip
+    _out("final train accuracy (nan: that network's loss diverged):")
+    _out("        std  with BN  without")
+    for r in results:
+        _out(
+            f"  {r.weight_init_std:9.3g}  {r.with_batchnorm[-1]:7.4f}  "
+            f"{r.without_batchnorm[-1]:7.4f}"
+        )
+    _out(f"({time.perf_counter() - start:.1f} s)")
+    return plot_batchnorm_comparison(results)
+
+
+def _plot_overfitting(args: argparse.Namespace) -> Any:
+    from dlscratch.experiments import overfitting_experiment
+    from dlscratch.plotting import plot_overfitting
+
+    (x_train, t_train), (x_test, t_test) = _load_mnist(args)
+    epochs = args.epochs or 200
+    train_size = args.train_size or 300
+    _out(
+        f"training 784-100x6-10 on the first {train_size} training images for {epochs} "
+        f"epochs (SGD lr 0.01, batch 100): plain, weight decay {args.weight_decay:g}, "
+        f"dropout {args.dropout:g}; test accuracy on the first {args.eval_samples} test images"
+    )
+    start = time.perf_counter()
+    runs = overfitting_experiment(
+        x_train, t_train, x_test, t_test, train_size=train_size, epochs=epochs,
+        weight_decay_lambda=args.weight_decay, dropout_ratio=args.dropout,
+        eval_samples=args.eval_samples, seed=args.seed,
+    )  # fmt: skip
+    _out("final accuracy:  train    test")
+    for name, h in runs.items():
+        _out(f"  {name:13s} {h.train_acc[-1]:.4f}  {h.test_acc[-1]:.4f}")
+    _out(f"({time.perf_counter() - start:.1f} s)")
+    titles = {
+        "plain": "plain",
+        "weight decay": f"weight decay λ={args.weight_decay:g}",
+        "dropout": f"dropout {args.dropout:g}",
+    }
+    return plot_overfitting({titles[k]: v for k, v in runs.items()})
+
+
+def _plot_filters(args: argparse.Namespace, path: str) -> Any:
+    from dlscratch.experiments import first_conv_filters, fresh_network
+    from dlscratch.plotting import plot_filters
+
+    if Path(path).suffix != ".npz" and args.model not in ("simple-conv", "deep-conv"):
+        raise DlscratchError(
+            "--model: a book .pkl holds bare parameters; say which convolutional network "
+            "they belong to: --model simple-conv or --model deep-conv"
+        )
+    net = _network_from_file(path, args.model, None)
+    filters = first_conv_filters(net)
+    before = first_conv_filters(fresh_network(net, args.seed)) if args.compare_init else None
+    _out(f"{net.architecture}: first convolution has {filters.shape[0]} filters {filters.shape}")
+    return plot_filters(
+        filters, before=before, title=f"{net.architecture} conv1 filters ({Path(path).name})"
+    )
+
+
+def _plot_misclassified(args: argparse.Namespace, path: str) -> Any:
+    from dlscratch.experiments import find_misclassified
+    from dlscratch.plotting import plot_misclassified
+
+    net = _network_from_file(path, args.model, None)
+    _, (x_test, t_test) = _load_mnist(args)
+    idx, pred = find_misclassified(net, _input_for(net, x_test), t_test, count=args.count)
+    _out(f"{net.architecture}: first {len(idx)} misclassified test images")
+    _out("  index  true  predicted")
+    for i, y in zip(idx, pred, strict=True):
+        _out(f"  {i:5d}  {int(t_test[i]):4d}  {int(y):9d}")
+    return plot_misclassified(
+        x_test[idx], t_test[idx], pred, idx,
+        title=f"{net.architecture} ({Path(path).name}): first {len(idx)} misclassified "
+        "test digits (book fig. 8-2)",
+    )  # fmt: skip
+
+
+_MODEL_PLOTS = ("filters", "misclassified")
+
+
 def _plot_figure(name: str, args: argparse.Namespace) -> Any:
     from dlscratch import plotting
 
+    path = _model_path(args)
+    if name in _MODEL_PLOTS and not path:
+        raise DlscratchError(
+            f"plot {name} needs a MODEL file: our .npz, or a book .pkl (--model says which network)"
+        )
+    if name not in _MODEL_PLOTS and path:
+        raise DlscratchError(
+            f"MODEL: plot {name} takes no model file (only {' and '.join(_MODEL_PLOTS)} do)"
+        )
+    if name == "filters" and path:
+        return _plot_filters(args, path)
+    if name == "misclassified" and path:
+        return _plot_misclassified(args, path)
+    if name == "init-histograms":
+        from dlscratch.experiments import init_activations
+
+        acts = init_activations(args.activation, seed=args.seed)
+        _out(f"{args.activation}: std of the activations of layers 1-5 (1000 inputs of 100)")
+        for label, a in acts.items():
+            _out(f"  {label:18s}" + "".join(f"{v:10.3g}" for v in a.std(axis=(1, 2))))
+        return plotting.plot_init_histograms(acts, args.activation)
+    if name == "optimizers":
+        from dlscratch.experiments import optimizer_paths, optimizer_test_function
+
+        paths = optimizer_paths()
+        _out("after 30 steps from (-7, 2) on f(x, y) = x²/20 + y²:")
+        for p in paths.values():
+            x, y = p.path[-1]
+            f = float(optimizer_test_function(x, y))
+            _out(f"  {p.name:9s} lr {p.lr:<5g} at ({x:8.4f}, {y:8.4f}), f = {f:.2e}")
+        return plotting.plot_optimizer_paths(paths)
+    if name == "optimizer-comparison":
+        return _plot_optimizer_comparison(args)
+    if name == "batchnorm":
+        return _plot_batchnorm(args)
+    if name == "overfitting":
+        return _plot_overfitting(args)
     simple: dict[str, Callable[[], Any]] = {
         "activations": plotting.plot_activations,
         "tangent": plotting.plot_tangent,
@@ -490,12 +668,89 @@ PLOTS = {
     "tangent": "numerical derivative as a tangent line (fig. 4-7)",
     "gradient-field": "negative gradient field of x0^2 + x1^2 (fig. 4-9)",
     "descent": "gradient-descent path from (-3, 4) (fig. 4-10)",
+    "optimizers": "SGD, Momentum, AdaGrad and Adam on x^2/20 + y^2 from (-7, 2) (fig. 6-8)",
+    "init-histograms": "activations of 5 layers for 3 weight inits, --activation sigmoid "
+    "(std 1, 0.01, Xavier; figs. 6-10, 6-11, 6-13) or relu (std 0.01, Xavier, He; "
+    "fig. 6-14) or tanh",
+    "optimizer-comparison": "MNIST loss of SGD, Momentum, AdaGrad, Adam, --iters 2000 "
+    "(fig. 6-9; about 20 s)",
+    "batchnorm": "train accuracy with vs without batch norm for several init stds, --stds, "
+    "--epochs 20, --train-size 1000 (fig. 6-18; about 10 s)",
+    "overfitting": "train vs test accuracy on 300 images: plain, weight decay, dropout, "
+    "--epochs 200 (figs. 6-20, 6-21, 6-23; about 10 s)",
+    "filters": "first conv layer's filters of MODEL, --compare-init for before/after "
+    "training (fig. 7-24)",
+    "misclassified": "first --count 20 misclassified test digits of MODEL (fig. 8-2)",
 }
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
     fig = _plot_figure(args.name, args)
     _save_plot(fig, args.output or f"{args.name}.png")
+    return 0
+
+
+# --------------------------------------------------------------------------- search
+
+
+def _jobs(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1 and n != -1:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number of processes or -1 (all cores), got {value!r}"
+        )
+    return n
+
+
+def _fraction(value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        x = -1.0
+    if not 0.0 < x < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {value!r}")
+    return x
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from dlscratch.search import random_search
+
+    # Hyper-parameters are chosen on a validation split of the TRAINING set; the test
+    # set is not even passed on (book 6.5.1).
+    (x_train, t_train), _ = _load_mnist(args)
+    _out(
+        f"random search: {args.trials} trials, lr 10^U(-6,-2), weight decay 10^U(-8,-4); "
+        f"784-100x5-10, SGD, batch 100, {args.epochs} epochs each; {args.jobs} job(s), "
+        f"seed {args.seed}"
+    )
+    start = time.perf_counter()
+    result = random_search(
+        x_train, t_train, n_trials=args.trials, epochs=args.epochs,
+        train_size=args.train_size, val_ratio=args.val_ratio, seed=args.seed,
+        n_jobs=args.jobs,
+    )  # fmt: skip
+    _out(
+        f"data: the first {args.train_size} training images, {result.train_size} to train "
+        f"on and {result.val_size} to validate on (the test set is not used)"
+    )
+    best = result.best(args.top)
+    _out(f"best {len(best)} of {len(result.trials)} by final validation accuracy:")
+    _out("  rank  val acc  train acc        lr  weight decay  trial")
+    for rank, tr in enumerate(best, start=1):
+        note = "  (diverged)" if tr.diverged else ""
+        train = tr.train_acc[-1] if tr.train_acc else float("nan")
+        _out(
+            f"  {rank:4d}  {tr.final_val_acc:7.4f}  {train:9.4f}  {tr.lr:8.2e}  "
+            f"{tr.weight_decay:12.2e}  {tr.index:5d}{note}"
+        )
+    _out(f"({time.perf_counter() - start:.1f} s)")
+    if args.plot:
+        from dlscratch.plotting import plot_search_results
+
+        _save_plot(plot_search_results(result.trials, k=20), args.plot)
     return 0
 
 
@@ -589,8 +844,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train on MNIST. Defaults depend on --model:\n"
         "  two-layer    784-100-10 ReLU, He init, SGD lr 0.1, batch 100, 15 epochs\n"
         "  multi-layer  784-100-100-100-10 ReLU, He init, Adam lr 0.001, 10 epochs\n"
-        "  simple-conv  book ch. 7: conv 30x5x5, Adam lr 0.001, batch 100, 10 epochs\n"
-        "  deep-conv    book ch. 8: 6 conv layers, Adam lr 0.001, batch 100, 12 epochs\n"
+        "  simple-conv  book ch. 7: conv 30x5x5, Adam lr 0.001 x 0.85 per epoch, batch 100,\n"
+        "               15 epochs\n"
+        "  deep-conv    book ch. 8: 6 conv layers, Adam lr 0.001 x 0.8 per epoch, batch 100,\n"
+        "               10 epochs\n"
         "--book uses the book's ch. 5 recipe instead: 784-50-10, weight std 0.01,\n"
         "SGD lr 0.1, batch 100, 10000 iterations.",
     )  # fmt: skip
@@ -605,6 +862,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--optimizer", metavar="NAME",
                    help="sgd, momentum, nesterov, adagrad, rmsprop or adam")  # fmt: skip
     p.add_argument("--lr", type=_positive_float, help="learning rate")
+    p.add_argument("--lr-decay", type=_positive_float, metavar="FACTOR",
+                   help="multiply the learning rate by FACTOR after each epoch")  # fmt: skip
     p.add_argument("--batch-size", type=_positive_int, help="mini-batch size (default 100)")
     p.add_argument("--epochs", type=_positive_int, help="passes over the training set")
     p.add_argument("--iters", type=_positive_int, help="number of updates (instead of --epochs)")
@@ -645,12 +904,83 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "plot",
+        parents=[data_parent],
         help="draw a figure of the book",
-        description="Figures: " + "; ".join(f"{k}: {v}" for k, v in PLOTS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Figures (with the flags that apply to each):\n"
+        + "\n".join(
+            textwrap.fill(v, 88, initial_indent=f"  {k:21s}", subsequent_indent=" " * 23)
+            for k, v in PLOTS.items()
+        )
+        + "\n\nThe training figures default to the book's settings or smaller ones (see "
+        "each flag),\nso that each takes well under a minute on 2 cores.",
     )
     p.add_argument("name", choices=sorted(PLOTS), metavar="NAME", help=", ".join(sorted(PLOTS)))
+    p.add_argument("model_file", nargs="?", metavar="MODEL",
+                   help="filters, misclassified: a .npz model file or a book .pkl")  # fmt: skip
     p.add_argument("-o", "--output", metavar="FILE.png", help="where to save (default NAME.png)")
+    p.add_argument("--weights", metavar="PATH", help="the model file, instead of MODEL")
+    p.add_argument("--model", choices=model_choices,
+                   help="architecture of a .pkl model file (filters: simple-conv or "
+                   "deep-conv; misclassified: default three-layer)")  # fmt: skip
+    p.add_argument("--activation", choices=["sigmoid", "relu", "tanh"], default="sigmoid",
+                   help="init-histograms: hidden activation (default sigmoid)")  # fmt: skip
+    p.add_argument("--iters", type=_positive_int, default=2000, metavar="N",
+                   help="optimizer-comparison: updates per optimizer (default 2000, as the "
+                   "book)")  # fmt: skip
+    p.add_argument("--epochs", type=_positive_int, metavar="N",
+                   help="batchnorm: default 20 (book); overfitting: default 200 (book: 201 "
+                   "for weight decay, 301 for dropout)")  # fmt: skip
+    p.add_argument("--stds", type=_std_list, metavar="STD[,STD...]",
+                   help="batchnorm: weight-init stds, or 'book' for the book's 16 "
+                   "(default 6 of them: 1, 0.158, 0.0251, 0.00398, 0.00063, 0.0001)")  # fmt: skip
+    p.add_argument("--train-size", type=_positive_int, metavar="N",
+                   help="batchnorm (default 1000) and overfitting (default 300): train on "
+                   "the first N training images")  # fmt: skip
+    p.add_argument("--eval-samples", type=_positive_int, default=1000, metavar="N",
+                   help="overfitting: test accuracy on the first N test images each epoch "
+                   "(default 1000; 10000 is the book's, and slower)")  # fmt: skip
+    p.add_argument("--weight-decay", type=float, default=0.1, metavar="LAMBDA",
+                   help="overfitting: weight decay lambda (default 0.1, book)")  # fmt: skip
+    p.add_argument("--dropout", type=_fraction, default=0.2, metavar="RATIO",
+                   help="overfitting: dropout ratio (default 0.2, as the book's code on the "
+                   "same 784-100x6-10 net; its text mentions 0.15)")  # fmt: skip
+    p.add_argument("--compare-init", action="store_true",
+                   help="filters: draw a freshly initialised network's filters beside "
+                   "(before vs after training, fig. 7-24)")  # fmt: skip
+    p.add_argument("--count", type=_positive_int, default=20, metavar="N",
+                   help="misclassified: how many (default 20)")  # fmt: skip
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of weights, batches and random inputs (default 0)")  # fmt: skip
     p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser(
+        "search",
+        parents=[data_parent],
+        help="random search of learning rate and weight decay on a validation split (6.5)",
+        description="Random search (book 6.5.3): lr = 10^U(-6,-2), weight decay = "
+        "10^U(-8,-4); each trial trains a 784-100x5-10 MultiLayerNet with SGD (batch 100) "
+        "on part of the first --train-size TRAINING images and scores it on the rest "
+        "(--val-ratio). The test set is never used. Same --seed, same trials, for any "
+        "--jobs.",
+    )
+    p.add_argument("--trials", type=_positive_int, default=20,
+                   help="number of trials (default 20; the book runs 100)")  # fmt: skip
+    p.add_argument("--epochs", type=_positive_int, default=50,
+                   help="epochs per trial (default 50, book)")  # fmt: skip
+    p.add_argument("--train-size", type=_positive_int, default=500, metavar="N",
+                   help="use the first N training images (default 500, book)")  # fmt: skip
+    p.add_argument("--val-ratio", type=_fraction, default=0.2,
+                   help="fraction of them held out for validation (default 0.2, book)")  # fmt: skip
+    p.add_argument("--jobs", type=_jobs, default=1,
+                   help="trials run in parallel processes (default 1; -1: all cores)")  # fmt: skip
+    p.add_argument("--seed", type=int, default=0, help="seed of the whole search (default 0)")
+    p.add_argument("--top", type=_positive_int, default=10,
+                   help="print the best K trials (default 10)")  # fmt: skip
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="draw validation and train accuracy per epoch of the best 20 trials "
+                   "(book fig. 6-24)")  # fmt: skip
+    p.set_defaults(func=cmd_search)
     return parser
 
 
