@@ -1,0 +1,192 @@
+"""What the benchmarks share: thread settings, machine info, interleaved timing, tables.
+
+Not part of the package: the scripts beside it import it as ``common`` (Python puts
+the script's own folder first on ``sys.path``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+try:  # optional: reports (and limits) the BLAS / OpenMP thread pools
+    import threadpoolctl
+except ImportError:  # pragma: no cover - depends on the environment
+    threadpoolctl = None
+
+torch: Any = None
+if not os.environ.get("BENCH_NO_TORCH"):  # set it to leave PyTorch out even if installed
+    try:  # optional: the PyTorch reference
+        import torch
+    except ImportError:  # pragma: no cover - depends on the environment
+        pass
+
+_THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+_limits: Any = None  # keeps threadpoolctl's limits alive for the whole run
+
+
+def add_common_args(parser: argparse.ArgumentParser, rounds: int, iters: int) -> None:
+    """``--rounds``, ``--iters``, ``--threads``, ``--check`` / ``--no-check``."""
+    parser.add_argument(
+        "--rounds", type=int, default=rounds, help=f"timing rounds (default {rounds})"
+    )
+    parser.add_argument(
+        "--iters",
+        type=int,
+        default=iters,
+        help=f"iterations of each implementation per round (default {iters})",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for BLAS and PyTorch (default: leave them as they are)",
+    )
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--check", action="store_true", help="only run the correctness checks, no timing"
+    )
+    group.add_argument(
+        "--no-check", action="store_true", help="skip the checks that run before timing"
+    )
+
+
+def set_threads(n: int | None) -> None:
+    """Limit BLAS (and OpenMP) to ``n`` threads and PyTorch to ``n`` intra-op threads.
+
+    With threadpoolctl the limit is applied in this process. Without it, the usual
+    environment variables are set and the script restarts itself, because OpenBLAS reads
+    them only when NumPy is first imported.
+    """
+    global _limits
+    if n is None:
+        return
+    if n < 1:
+        raise SystemExit(f"--threads: expected a positive integer, got {n}")
+    if threadpoolctl is not None:
+        _limits = threadpoolctl.threadpool_limits(limits=n)
+    elif any(os.environ.get(var) != str(n) for var in _THREAD_ENV):
+        for var in _THREAD_ENV:
+            os.environ[var] = str(n)
+        os.execv(sys.executable, [sys.executable, *sys.argv])
+    if torch is not None:
+        torch.set_num_threads(n)
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_info() -> list[str]:
+    """Lines describing the CPU, the load, NumPy and its BLAS, and PyTorch."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    lines = [
+        f"CPU: {_cpu_model()}, {os.cpu_count()} logical cores ({usable} usable by this process)",
+        f"Python {platform.python_version()}, NumPy {np.__version__}",
+    ]
+    if hasattr(os, "getloadavg"):
+        load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+        lines.append(f"load average (1, 5, 15 min): {load}")
+    if threadpoolctl is not None:
+        for pool in threadpoolctl.threadpool_info():
+            lines.append(
+                f"thread pool: {pool.get('internal_api')} {pool.get('version')} "
+                f"({pool.get('architecture', '-')}), {pool.get('num_threads')} threads, "
+                f"{os.path.basename(pool.get('filepath', ''))}"
+            )
+    else:
+        try:
+            blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+            lines.append(
+                f"BLAS: {blas.get('name')} {blas.get('version')} "
+                "(install threadpoolctl to see its thread count)"
+            )
+        except Exception:  # old NumPy without mode="dicts"
+            lines.append("BLAS: unknown (install threadpoolctl to see it)")
+    env = ", ".join(f"{v}={os.environ[v]}" for v in _THREAD_ENV if v in os.environ)
+    lines.append(f"thread variables: {env or 'none set'}")
+    if torch is not None:
+        lines.append(
+            f"PyTorch {torch.__version__}: {torch.get_num_threads()} intra-op threads, "
+            f"oneDNN {'on' if torch.backends.mkldnn.is_available() else 'off'}"
+        )
+    else:
+        lines.append("PyTorch: not installed or BENCH_NO_TORCH set (its rows are skipped)")
+    return lines
+
+
+def interleaved(
+    steps: dict[str, Callable[[int], object]], rounds: int, iters: int, warmup: int = 2
+) -> dict[str, list[float]]:
+    """Seconds per iteration of each step function, one figure per round.
+
+    Each round runs ``iters`` iterations of every implementation in turn, so a change
+    in the machine's load or clock touches all of them alike. The order rotates from
+    round to round. ``step(k)`` gets a running count, to pick the k-th batch of a pool.
+    Every implementation first runs ``warmup`` untimed iterations.
+    """
+    names = list(steps)
+    counters = dict.fromkeys(names, 0)
+    for name in names:
+        for _ in range(warmup):
+            steps[name](counters[name])
+            counters[name] += 1
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        shift = r % len(names)
+        for name in names[shift:] + names[:shift]:
+            step, k = steps[name], counters[name]
+            start = time.perf_counter()
+            for i in range(k, k + iters):
+                step(i)
+            seconds[name].append((time.perf_counter() - start) / iters)
+            counters[name] = k + iters
+    return seconds
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A plain-text table, the first column left-aligned, the others right-aligned."""
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def fmt(row: Sequence[str]) -> str:
+        cells = [str(row[0]).ljust(widths[0])]
+        cells += [str(c).rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+        return "  ".join(cells)
+
+    print(fmt(headers))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(fmt(row))
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    """``a / b`` as ``1.23x``, or ``-`` when either is missing."""
+    if a is None or b is None:
+        return "-"
+    return f"{a / b:.2f}x"
+
+
+def check(condition: bool, message: str) -> None:
+    """Print ``ok``/``FAILED`` for one sanity check; exit with status 1 if it failed."""
+    print(f"  {'ok    ' if condition else 'FAILED'} {message}")
+    if not condition:
+        raise SystemExit(f"check failed: {message}")
