@@ -2,6 +2,12 @@ import os
 import tempfile
 from pathlib import Path
 
+# One BLAS thread per test process: with `pytest -n 2` on two cores, two threads per
+# worker spin against each other and the suite runs many times slower. Must happen
+# before NumPy is first imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 import pytest
 
 from mnist_data import require_mnist_dir

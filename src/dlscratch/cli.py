@@ -1,14 +1,16 @@
 """The ``dlscratch`` command: parse arguments, call the library, print for a person.
 
-Subcommands follow the book's order: ``gates`` (ch. 2), ``plot`` (figures of ch. 3-6),
-``data`` (MNIST), ``infer`` (ch. 3), ``train`` / ``evaluate`` (ch. 4-6), ``gradcheck``
-(ch. 5), ``convert`` (book pickles to our model files). Errors the user can fix are
+Subcommands follow the book's order: ``gates`` (ch. 2), ``plot`` (figures of ch. 3-8),
+``data`` (MNIST), ``infer`` (ch. 3, 7-8), ``train`` / ``evaluate`` (ch. 4-8),
+``gradcheck`` (ch. 5), ``search`` (ch. 6.5), ``convert`` (book pickles to our model
+files). Errors the user can fix are
 printed as one ``error:`` line (exit status 2), never as a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 import time
@@ -998,6 +1000,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`dlscratch gates | head`): stop quietly, and point
+        # stdout at /dev/null so the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":
