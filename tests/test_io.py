@@ -149,3 +149,22 @@ def test_convert_book_pickle_to_npz(tmp_path, book_weights):
     again = load_network(path)
     for k in net.params:
         np.testing.assert_array_equal(again.params[k], net.params[k])
+
+
+def test_pickle_cannot_rewrite_allowed_functions(tmp_path):
+    # GLOBAL _codecs.encode, then BUILD with slot state (None, {'__defaults__': ...}):
+    # pickle would setattr on the global itself. The loader hands out throwaway wrappers.
+    from dlscratch import io as dio
+
+    path = tmp_path / "tamper.pkl"
+    path.write_bytes(b"c_codecs\nencode\n(N(dS'__defaults__'\n(S'utf8'\ntstb.")
+    with pytest.raises(ModelFileError, match="expected a pickled dict"):
+        load_book_params(path)
+    assert dio._latin1_bytes.__defaults__ == ("latin1",)
+
+
+def test_model_files_get_the_usual_permissions(tmp_path):
+    path = save_model(TwoLayerNet(3, 2, 2), tmp_path / "m.npz")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask

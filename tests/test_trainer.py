@@ -169,3 +169,27 @@ def test_checkpoint_for_another_network_is_refused(tmp_path):
     other = _trainer()
     with pytest.raises(ModelFileError, match="checkpoint of MultiLayerNet"):
         other.load_checkpoint(tmp_path / "checkpoint.npz")
+
+
+def test_resume_in_the_middle_of_an_epoch(tmp_path):
+    straight = _trainer(iters=10)  # 6 iterations per epoch
+    straight.train()
+    first = _trainer(iters=4, checkpoint_dir=tmp_path)  # stops mid-epoch, saves
+    first.train()
+    resumed = _trainer(iters=10)
+    resumed.load_checkpoint(tmp_path / "checkpoint.npz")
+    resumed.train()
+    assert resumed.history.loss == straight.history.loss
+    for k, v in straight.network.params.items():
+        np.testing.assert_array_equal(resumed.network.params[k], v)
+
+
+def test_resume_refuses_another_training_set_size(tmp_path):
+    from dlscratch.errors import ModelFileError
+
+    _trainer(iters=3, checkpoint_dir=tmp_path).train()
+    x, t = _blobs()
+    net = TwoLayerNet(8, 16, 3, weight_init_std="he", seed=0, activation="relu")
+    other = Trainer(net, x[:150], t[:150], x[200:], t[200:], mini_batch_size=30, seed=0)
+    with pytest.raises(ModelFileError, match="trained on 200 samples, this run has 150"):
+        other.load_checkpoint(tmp_path / "checkpoint.npz")

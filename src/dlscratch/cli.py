@@ -319,7 +319,9 @@ def _resolve_train_args(args: argparse.Namespace) -> dict[str, Any]:
         value = getattr(args, key, None)
         if value is not None:
             settings[key] = value
-    if args.epochs is not None and args.iters is None:
+    if args.epochs is not None and args.iters is not None:
+        raise DlscratchError("give --epochs or --iters, not both")
+    if args.epochs is not None:
         settings["iters"] = None
     if args.grad == "numerical" and args.hidden is None and not args.book:
         settings["hidden"] = [10]
@@ -360,6 +362,8 @@ def _build_network(args: argparse.Namespace, s: dict[str, Any]) -> Any:
             dropout_ratio=args.dropout if args.dropout is not None else 0.5,
             use_batchnorm=args.batchnorm, seed=seed, dtype=dtype,
         )  # fmt: skip
+    if len(s["hidden"]) != 1:
+        raise DlscratchError(f"--hidden: {model} takes one hidden size, got {s['hidden']}")
     if model == "simple-conv":
         return SimpleConvNet(
             hidden_size=s["hidden"][0], weight_init_std=init, seed=seed, dtype=dtype
@@ -405,7 +409,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     n_params = sum(p.size for p in net.params.values())
     _out(
         f"model: {net.architecture} {net.get_config()} ({n_params:,} parameters, {net.dtype}); "
-        f"{s['optimizer']} lr={s['lr']}, batch {s['batch_size']}, {trainer.max_iter} iterations "
+        f"{s['optimizer']} lr={trainer.optimizer.lr:g}, batch {s['batch_size']}, "
+        f"{trainer.max_iter} iterations "
         f"({trainer.epochs} epochs of {trainer.iter_per_epoch}), {args.grad} gradients"
     )
     if args.grad == "numerical":
@@ -992,9 +997,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except (DlscratchError, ValueError) as e:
-        # Bad input the user can fix (dlscratch's errors, and ValueErrors raised while
-        # validating arguments): one line, no traceback.
+    except (DlscratchError, ValueError, OSError) as e:
+        # Bad input the user can fix (dlscratch's errors, ValueErrors raised while
+        # validating arguments, files that cannot be read or written): one line.
         _err(f"error: {e}")
         return 2
     except KeyboardInterrupt:

@@ -108,7 +108,12 @@ class _ArrayOnlyUnpickler(pickle.Unpickler):
                 "from the file was run. If you trust the file, convert it yourself; "
                 "otherwise delete it."
             )
-        return factory()
+        found = factory()
+        if isinstance(found, type):
+            return found  # ndarray, dtype, dict: built-in types refuse setattr
+        # A fresh wrapper per call: pickle's BUILD opcode may setattr on what we return,
+        # and must never reach NumPy's (or our) module-level functions.
+        return lambda *args: found(*args)
 
 
 def load_book_params(path: str | os.PathLike[str]) -> dict[str, NDArray[Any]]:
@@ -140,7 +145,12 @@ def load_book_params(path: str | os.PathLike[str]) -> dict[str, NDArray[Any]]:
         raise
     except FileNotFoundError:
         raise ModelFileError(f"{p}: no such file") from None
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as e:
+    except IsADirectoryError:
+        raise ModelFileError(f"{p}: is a folder, not a weight file") from None
+    except (
+        pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, OSError,
+        MemoryError, OverflowError, RecursionError,
+    ) as e:  # fmt: skip
         raise ModelFileError(
             f"{p}: not a readable pickle of NumPy arrays ({type(e).__name__}: {e}); "
             "the file may be truncated or of another kind"
@@ -172,6 +182,10 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[io.BufferedWrite
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    # mkstemp makes the file owner-only (0600); give it the usual mode for new files.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -288,7 +302,10 @@ def read_model_file(path: str | os.PathLike[str]) -> ModelFile:
         raise ModelFileError(f"{p}: metadata is not valid JSON: {e}") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         raise ModelFileError(f"{p}: metadata does not describe a {FORMAT_NAME} file")
-    if int(meta.get("format_version", 0)) > FORMAT_VERSION:
+    version = meta.get("format_version", 0)
+    if not isinstance(version, int):
+        raise ModelFileError(f"{p}: format_version should be an integer, got {version!r}")
+    if version > FORMAT_VERSION:
         raise ModelFileError(
             f"{p}: format version {meta.get('format_version')} is newer than this "
             f"dlscratch ({__version__}) reads (<= {FORMAT_VERSION}); upgrade dlscratch"

@@ -107,9 +107,14 @@ def estimate_numerical_gradient_seconds(network: Any, x: ArrayLike, t: ArrayLike
     A numerical gradient costs two forward passes per parameter element (book 4.5).
     """
     xa = np.asarray(x, dtype=np.float64)
+    # The timed pass must not move dropout generators or batch-norm statistics.
+    rng_state = network.random_state()
+    buffers = {k: v.copy() for k, v in network.buffers().items()}
     start = time.perf_counter()
     network.loss(xa, t)
     per_loss = time.perf_counter() - start
+    network.set_random_state(rng_state)
+    network.load_buffers(buffers)
     n = sum(int(p.size) for p in network.params.values())
     return 2 * n * per_loss
 
@@ -342,6 +347,11 @@ class Trainer:
             },
             "history": self.history.to_dict(),
         }
+        # The batch order of the current epoch: a run stopped mid-epoch (--iters) must
+        # continue through the same permutation.
+        arrays_out = {f"optimizer/{k}": v for k, v in arrays.items()}
+        arrays_out["trainer/order"] = self._order
+        state["n_train"] = int(self.x_train.shape[0])
         return write_model_file(
             path,
             self.network.architecture,
@@ -349,7 +359,7 @@ class Trainer:
             self.network.params,
             self.network.buffers(),
             extra={"dtype": str(self.network.dtype), "trainer": state},
-            extra_arrays={f"optimizer/{k}": v for k, v in arrays.items()},
+            extra_arrays=arrays_out,
         )
 
     def load_checkpoint(self, path: str | os.PathLike[str]) -> None:
@@ -374,15 +384,30 @@ class Trainer:
                 f"{path}: checkpoint of {mf.architecture} {mf.config}, but this run trains "
                 f"{self.network.architecture} {self.network.get_config()}"
             )
+        try:
+            self._restore(mf, state)
+        except ModelFileError as e:
+            raise ModelFileError(f"{path}: {e}") from None
+        except (KeyError, TypeError, ValueError) as e:
+            raise ModelFileError(f"{path}: incomplete or damaged checkpoint ({e!r})") from None
+
+    def _restore(self, mf: Any, state: dict[str, Any]) -> None:
+        """Check everything :meth:`load_checkpoint` needs, then apply it."""
+        from dlscratch.errors import ModelFileError
+
         if state["optimizer"]["name"] != self.optimizer.name:
             raise ModelFileError(
-                f"{path}: checkpoint used optimizer {state['optimizer']['name']!r}, this run "
+                f"checkpoint used optimizer {state['optimizer']['name']!r}, this run "
                 f"uses {self.optimizer.name!r}"
+            )
+        if state["n_train"] != self.x_train.shape[0]:
+            raise ModelFileError(
+                f"checkpoint trained on {state['n_train']} samples, this run has "
+                f"{self.x_train.shape[0]} (keep --train-size as it was)"
             )
         if state["batch_size"] != self.batch_size:
             raise ModelFileError(
-                f"{path}: checkpoint used batch size {state['batch_size']}, this run "
-                f"uses {self.batch_size}"
+                f"checkpoint used batch size {state['batch_size']}, this run uses {self.batch_size}"
             )
         self.network.load_params(mf.params)
         if mf.buffers:
@@ -396,6 +421,7 @@ class Trainer:
         self.optimizer.load_state_dict(opt_arrays, state["optimizer"]["counters"])
         self.optimizer.lr = float(state["optimizer"]["hyperparameters"]["lr"])  # decayed
         self.rng.bit_generator.state = state["rng_state"]
+        self._order = np.asarray(mf.extra_arrays["trainer/order"], dtype=np.intp)
         self.iteration = int(state["iteration"])
         h = state["history"]
         self.history = History(

@@ -253,6 +253,12 @@ class LayeredNetwork(Network):
             raise ModelFileError(f"{self.architecture}: unexpected buffers {sorted(unknown)}")
         for key, value in buffers.items():
             lname, attr = key.split(".")
+            expected = self.layers[lname].gamma.shape
+            if np.shape(value) != expected:
+                raise ModelFileError(
+                    f"{self.architecture}: buffer {key!r} should have shape {expected}, "
+                    f"got {np.shape(value)}"
+                )
             setattr(self.layers[lname], attr, np.array(value, dtype=self.dtype))
 
     def random_state(self) -> dict[str, Any]:
