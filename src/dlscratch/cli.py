@@ -103,7 +103,11 @@ _SHADES = " .:-=+*#%@"
 
 
 def digit_to_text(image: np.ndarray) -> str:
-    """A 28x28 digit as text, two characters per pixel, darker pixels denser."""
+    """A 28x28 MNIST digit as text: 28 lines of 56 characters, two per pixel.
+
+    ``image`` is any array of 784 values (uint8 0-255 or floats in [0, 1]); darker ink
+    gets denser characters. Raises ``ValueError`` for another size.
+    """
     img = np.asarray(image, dtype=np.float64).reshape(28, 28)
     if img.max() > 1.0:
         img = img / 255.0

@@ -77,7 +77,11 @@ def sigmoid(x: ArrayLike) -> FloatArray:
 
 
 def sigmoid_grad(x: ArrayLike) -> FloatArray:
-    """Derivative of :func:`sigmoid`: s(x) (1 - s(x)) (book 5.5.2, eq. 5.12)."""
+    """Derivative of :func:`sigmoid`: s(x) (1 - s(x)) (book 5.5.2, eq. 5.12).
+
+    Returns an array of the shape of ``x``, dtype as :func:`sigmoid` (float32 stays
+    float32), values in [0, 0.25].
+    """
     s = sigmoid(x)
     return (1.0 - s) * s
 
@@ -94,7 +98,11 @@ def relu(x: ArrayLike) -> FloatArray:
 
 
 def relu_grad(x: ArrayLike) -> FloatArray:
-    """Derivative of :func:`relu`: 1.0 where x > 0, else 0.0. Always a new array."""
+    """Derivative of :func:`relu`: 1.0 where x > 0, else 0.0 (book 5.5.1).
+
+    Returns a new array of the shape of ``x`` in its float dtype (0 at x = 0, by
+    convention). Never a view of ``x``: the book's trap of writing into it is avoided.
+    """
     a = _as_float(x)
     return (a > 0).astype(a.dtype)
 
@@ -132,7 +140,8 @@ def class_labels(t: NDArray[Any], y: FloatArray) -> NDArray[np.intp]:
     """Class indices from targets ``t`` for outputs ``y`` of shape ``(..., K)``.
 
     ``t`` is one-hot (the shape of ``y``; its arg-max is taken) or integer labels of
-    shape ``y.shape[:-1]``.
+    shape ``y.shape[:-1]``, the two forms the book's ``cross_entropy_error`` accepts
+    (book 4.2.4).
 
     Returns:
         intp array of shape ``y.shape[:-1]``.

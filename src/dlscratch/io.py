@@ -222,10 +222,12 @@ class ModelFile:
 
     @property
     def architecture(self) -> str:
+        """The network's class name, e.g. ``'TwoLayerNet'``."""
         return str(self.meta["architecture"])
 
     @property
     def config(self) -> dict[str, Any]:
+        """The constructor arguments stored with the model (a copy)."""
         return dict(self.meta.get("config", {}))
 
 
@@ -276,6 +278,12 @@ def write_model_file(
 
 def read_model_file(path: str | os.PathLike[str]) -> ModelFile:
     """Read a model file written by :func:`write_model_file` (never unpickles).
+
+    Args:
+        path: the ``.npz`` file.
+
+    Returns:
+        A :class:`ModelFile` with the metadata and the arrays in their stored dtypes.
 
     Raises:
         ModelFileError: missing file, not an npz, no or bad metadata, or a format

@@ -91,6 +91,7 @@ class History:
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
+        """The history as plain lists and floats (JSON-serialisable)."""
         return {
             "loss": self.loss,
             "epoch_iters": self.epoch_iters,
@@ -104,7 +105,16 @@ class History:
 def estimate_numerical_gradient_seconds(network: Any, x: ArrayLike, t: ArrayLike) -> float:
     """Seconds one ``numerical_gradient`` call will take, from one timed forward pass.
 
-    A numerical gradient costs two forward passes per parameter element (book 4.5).
+    A numerical gradient costs two forward passes per parameter element (book 4.5,
+    "the numerical gradient is slow").
+
+    Args:
+        network: anything with ``params``, ``loss`` and the random-state/buffer methods
+            of :class:`dlscratch.networks.Network`.
+        x, t: the mini-batch the gradient will be taken on.
+
+    Returns:
+        The estimate in seconds (2 x number of parameters x one loss evaluation).
     """
     xa = np.asarray(x, dtype=np.float64)
     # The timed pass must not move dropout generators or batch-norm statistics.
@@ -268,7 +278,15 @@ class Trainer:
 
     # -- evaluation --------------------------------------------------------------------
     def evaluate(self) -> tuple[float, float]:
-        """Train and test accuracy (on the first ``evaluate_sample_num_per_epoch``)."""
+        """Train and test accuracy, appended to :attr:`history` (book 4.5.3).
+
+        Training accuracy uses the first ``train_eval_samples`` training samples, test
+        accuracy the first ``evaluate_sample_num_per_epoch`` test samples (all when
+        None), in batches of ``eval_batch_size``.
+
+        Returns:
+            ``(train_acc, test_acc)``, fractions in [0, 1].
+        """
         k = self.evaluate_sample_num
         kt = self.train_eval_samples
         xtr, ttr = (

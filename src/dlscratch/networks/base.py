@@ -55,9 +55,11 @@ class Network:
 
     # -- to implement ------------------------------------------------------------------
     def predict(self, x: ArrayLike, train_flg: bool = False) -> Array:
+        """Outputs for a batch ``x`` (batch first): ``(N, K)`` in the network's dtype."""
         raise NotImplementedError
 
     def loss(self, x: ArrayLike, t: ArrayLike, train_flg: bool = True) -> float:
+        """Mean loss over the batch against labels ``(N,)`` or one-hot ``(N, K)``."""
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
@@ -242,6 +244,11 @@ class LayeredNetwork(Network):
         return out
 
     def load_buffers(self, buffers: Mapping[str, Array]) -> None:
+        """Restore batch-norm running statistics saved by :meth:`buffers`.
+
+        Raises:
+            ModelFileError: an unknown name or a wrong shape.
+        """
         known = {
             f"{lname}.{attr}"
             for lname, layer in self.layers.items()
