@@ -502,6 +502,40 @@ def test_convolution_matches_loops(geom: Any, fn: int, seed: int) -> None:
     assert lhs == pytest.approx(np.vdot(x, dx), rel=1e-9, abs=1e-9)
 
 
+def test_convolution_col_is_the_books_im2col() -> None:
+    g = rng(7)
+    x = g.standard_normal((2, 3, 6, 6))
+    conv = Convolution(g.standard_normal((4, 3, 3, 3)), g.standard_normal(4), stride=1, pad=1)
+    assert conv.col is None
+    conv.forward(x)
+    assert conv.col is not None
+    assert_array_equal(conv.col, im2col_loops(x, 3, 3, 1, 1))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda g: (Affine(g.standard_normal((12, 5)), g.standard_normal(5)), (4, 3, 2, 2)),
+        lambda g: (
+            Convolution(g.standard_normal((4, 3, 3, 3)), g.standard_normal(4), 1, 1),
+            (2, 3, 5, 5),
+        ),
+    ],
+    ids=["Affine", "Convolution"],
+)
+def test_backward_params_gives_backwards_parameter_gradients(make: Any) -> None:
+    g = rng(3)
+    layer, shape = make(g)
+    out = layer.forward(g.standard_normal(shape))
+    dout = g.standard_normal(out.shape)
+    layer.backward(dout)
+    dW, db = layer.dW.copy(), layer.db.copy()
+    layer.dW = layer.db = None
+    layer.backward_params(dout)
+    assert_array_equal(layer.dW, dW)
+    assert_array_equal(layer.db, db)
+
+
 def test_convolution_shape_errors() -> None:
     conv = Convolution(np.zeros((30, 1, 5, 5)), np.zeros(30), stride=2)
     with pytest.raises(ShapeError, match=r"H=28.*5x5.*stride=2, pad=0"):

@@ -30,7 +30,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike, NDArray
 
 from dlscratch.errors import ShapeError
@@ -294,7 +293,8 @@ class Affine:
     whose trailing axes hold D numbers in all, e.g. images (N, C, H, W) (book 7.5:
     flattened to (N, D) for the product). The output is (N, M), or (M,) for a single
     sample. ``backward(dout)`` returns dx in the original shape of x and stores
-    ``self.dW`` (D, M) and ``self.db`` (M,). dtype: that of ``x @ W`` (float32 when
+    ``self.dW`` (D, M) and ``self.db`` (M,); ``backward_params(dout)`` stores only
+    those two (for a network's first layer). dtype: that of ``x @ W`` (float32 when
     both are float32).
 
     Raises:
@@ -334,17 +334,28 @@ class Affine:
         out += self.b
         return out[0] if xa.ndim == 1 else out
 
-    def backward(self, dout: Array) -> Array:
+    def backward_params(self, dout: Array) -> Array:
+        """Store ``self.dW`` and ``self.db`` for ``dout``, without computing dx.
+
+        For a network's first layer, whose input is data and needs no gradient.
+
+        Returns:
+            dout as (N, M), which :meth:`backward` goes on with.
+        """
         x2 = _saved(self.x, self)
         shape = _saved(self.original_x_shape, self)
         dout = np.asarray(dout)
         M = self.W.shape[1]
         _check_dout(self, dout, (M,) if len(shape) == 1 else (shape[0], M))
         dout2 = dout.reshape(x2.shape[0], M)
-        dx = dout2 @ self.W.T
         self.dW = x2.T @ dout2
         self.db = dout2.sum(axis=0)
-        return dx.reshape(shape)
+        return dout2
+
+    def backward(self, dout: Array) -> Array:
+        dout2 = self.backward_params(dout)
+        dx = dout2 @ self.W.T
+        return dx.reshape(_saved(self.original_x_shape, self))
 
 
 class SoftmaxWithLoss:
@@ -590,6 +601,56 @@ class BatchNormalization:
 # --------------------------------------------------------------------------------------
 # 7.4 im2col, convolution and pooling
 # --------------------------------------------------------------------------------------
+def _im2col_t(x: Array, filter_h: int, filter_w: int, stride: int, pad: int) -> Array:
+    """The transpose of :func:`im2col`, (C*FH*FW, N*OH*OW), as a C-contiguous array.
+
+    Rows are ordered (c, fh, fw), columns (n, oh, ow). Built as the book builds col,
+    with one copy per filter offset (fh, fw), but from the images laid out channels
+    first (C, N, H, W): each offset's block col[c, fh, fw] is then one contiguous
+    (N, OH, OW) slab, so the copies stream through memory, and the convolution's
+    product W (FN, C*FH*FW) @ col gives its output with the filters first (FN, N*OH*OW)
+    without a scattered transpose (about 3x faster than im2col's order for
+    DeepConvNet's 3x3 layers on 16-64 channels).
+    """
+    N, C, H, W = x.shape
+    out_h, out_w = _output_hw("im2col", H, W, filter_h, filter_w, stride, pad)
+    if pad:
+        img = np.zeros((C, N, H + 2 * pad, W + 2 * pad), dtype=x.dtype)
+        img[:, :, pad : pad + H, pad : pad + W] = x.transpose(1, 0, 2, 3)
+    else:
+        img = x.transpose(1, 0, 2, 3)  # a view: the copies below read it in place
+    col = np.empty((C, filter_h, filter_w, N, out_h, out_w), dtype=x.dtype)
+    for y in range(filter_h):
+        y_max = y + stride * (out_h - 1) + 1
+        for x_ in range(filter_w):
+            x_max = x_ + stride * (out_w - 1) + 1
+            col[:, y, x_] = img[:, :, y:y_max:stride, x_:x_max:stride]
+    return col.reshape(C * filter_h * filter_w, N * out_h * out_w)
+
+
+def _col2im_t(
+    col_t: Array,
+    input_shape: tuple[int, int, int, int],
+    filter_h: int,
+    filter_w: int,
+    stride: int,
+    pad: int,
+) -> Array:
+    """:func:`col2im` of the transpose ``col_t`` (C*FH*FW, N*OH*OW) of a col; returns
+    C-contiguous (N, C, H, W). The adjoint of :func:`_im2col_t`: one add per filter
+    offset, into images laid out channels first."""
+    N, C, H, W = input_shape
+    out_h, out_w = _output_hw("col2im", H, W, filter_h, filter_w, stride, pad)
+    blocks = col_t.reshape(C, filter_h, filter_w, N, out_h, out_w)
+    img = np.zeros((C, N, H + 2 * pad, W + 2 * pad), dtype=col_t.dtype)
+    for y in range(filter_h):
+        y_max = y + stride * (out_h - 1) + 1
+        for x_ in range(filter_w):
+            x_max = x_ + stride * (out_w - 1) + 1
+            img[:, :, y:y_max:stride, x_:x_max:stride] += blocks[:, y, x_]
+    return np.ascontiguousarray(img[:, :, pad : pad + H, pad : pad + W].transpose(1, 0, 2, 3))
+
+
 def im2col(
     input_data: ArrayLike, filter_h: int, filter_w: int, stride: int = 1, pad: int = 0
 ) -> Array:
@@ -609,27 +670,21 @@ def im2col(
     Returns:
         A new, writeable array (N*OH*OW, C*FH*FW) of the input's dtype, with
         OH = (H + 2 pad - FH) / stride + 1 and OW likewise. E.g. (1, 3, 7, 7) with
-        5x5 filters gives (9, 75); (10, 3, 7, 7) gives (90, 75).
+        5x5 filters gives (9, 75); (10, 3, 7, 7) gives (90, 75). It is stored column
+        by column (Fortran order): it is the transpose of the array the
+        :class:`Convolution` layer builds (see there why); NumPy and BLAS take either
+        order, and ``np.ascontiguousarray`` gives the book's row-major layout.
 
     Raises:
         ShapeError: if input_data is not 4-D, or OH or OW is not a whole number >= 1
             (the book's code silently drops the remainder).
 
-    Implementation: a strided window view (no copy) followed by one transposing copy;
-    no Python loop.
+    Like the book's code, it loops over the FH*FW filter offsets, copying one strided
+    slab of the whole batch per offset; nothing loops over samples or positions.
     """
     x = np.asarray(input_data)
     _check_4d("im2col", x)
-    N, _, H, W = x.shape
-    out_h, out_w = _output_hw("im2col", H, W, filter_h, filter_w, stride, pad)
-    img = _pad_hw(x, pad)
-    # (N, C, OH, OW, FH, FW): windows[n, c, i, j] = img[n, c, i*s : i*s+FH, j*s : j*s+FW]
-    windows = sliding_window_view(img, (filter_h, filter_w), axis=(2, 3))
-    windows = windows[:, :, ::stride, ::stride]
-    col = windows.transpose(0, 2, 3, 1, 4, 5).reshape(N * out_h * out_w, -1)
-    if not col.flags.writeable:  # reshape found a view (e.g. 1x1 filters): copy it
-        col = col.copy()
-    return col
+    return _im2col_t(x, filter_h, filter_w, stride, pad).T
 
 
 def col2im(
@@ -653,8 +708,7 @@ def col2im(
         filter_h, filter_w, stride, pad: as given to :func:`im2col`.
 
     Returns:
-        (N, C, H, W) of col's dtype (padding cropped off: the result may be a view
-        of a larger array when pad > 0).
+        A new C-contiguous (N, C, H, W) array of col's dtype (padding cropped off).
 
     Raises:
         ShapeError: if the sizes do not tile (see :func:`im2col`) or col has the
@@ -673,18 +727,7 @@ def col2im(
             f"{(N, C, H, W)}, a {filter_h}x{filter_w} filter, stride={stride}, pad={pad}; "
             f"got {c.shape}"
         )
-    # (N, C, FH, FW, OH, OW), copied so that each offset's slab is contiguous: the adds
-    # below then stream through memory (about 25% faster for DeepConvNet's layers).
-    c6 = np.ascontiguousarray(
-        c.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-    )
-    img = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=c.dtype)
-    for y in range(filter_h):
-        y_max = y + stride * (out_h - 1) + 1
-        for x in range(filter_w):
-            x_max = x + stride * (out_w - 1) + 1
-            img[:, :, y:y_max:stride, x:x_max:stride] += c6[:, :, y, x]
-    return img[:, :, pad : H + pad, pad : W + pad] if pad else img
+    return _col2im_t(c.T, (N, C, H, W), filter_h, filter_w, stride, pad)
 
 
 class Convolution:
@@ -698,6 +741,12 @@ class Convolution:
     Backward: dY (N*OH*OW, FN) from dout; db = sum of dY over rows; dW = dY^T col
     (reshaped to (FN, C, FH, FW)); dx = col2im(dY Wc).
 
+    Where we differ from the book's code, on purpose: the layer computes the transposed
+    products, Y^T = Wc col^T (+ b) and so on, with col^T (C*FH*FW, N*OH*OW) built
+    directly (channels first, see ``_im2col_t``). Same numbers, about 3x faster,
+    because the copies stream through memory. ``self.col`` still gives the book's
+    (N*OH*OW, C*FH*FW) col (a transposed view, no copy).
+
     Args:
         W: filters (FN, C, FH, FW), kept by reference as ``self.W``.
         b: biases (FN,), kept as ``self.b``.
@@ -706,7 +755,9 @@ class Convolution:
 
     ``forward(x)``: x (N, C, H, W) -> (N, FN, OH, OW), OH = (H + 2 pad - FH) / stride
     + 1, C-contiguous. dtype: that of col @ W (float32 when both are float32).
-    ``backward(dout)`` returns dx (N, C, H, W) and stores ``self.dW``, ``self.db``.
+    ``backward(dout)`` returns dx (N, C, H, W) and stores ``self.dW``, ``self.db``;
+    ``backward_params(dout)`` stores only those two (for a network's first layer,
+    whose input needs no gradient).
 
     Raises:
         ShapeError: for W not 4-D, b not (FN,), x not 4-D or with the wrong number of
@@ -728,39 +779,56 @@ class Convolution:
         self.stride = stride
         self.pad = pad
         self.x: Array | None = None
-        self.col: Array | None = None
+        self.col_t: Array | None = None  # im2col(x).T, (C*FH*FW, N*OH*OW)
         self.dW: Array | None = None
         self.db: Array | None = None
+
+    @property
+    def col(self) -> Array | None:
+        """The book's ``col``, im2col of the last input: (N*OH*OW, C*FH*FW)."""
+        return None if self.col_t is None else self.col_t.T
 
     def forward(self, x: ArrayLike, train_flg: bool = True) -> Array:
         xa = np.asarray(x)
         FN, C, FH, FW = self.W.shape
         _check_4d("Convolution", xa, C)
-        N, _, H, W = xa.shape
-        out_h, out_w = _output_hw("Convolution", H, W, FH, FW, self.stride, self.pad)
+        N = xa.shape[0]
+        out_h, out_w = self._out_hw(xa)
+        col_t = _im2col_t(xa, FH, FW, self.stride, self.pad)  # (C*FH*FW, N*OH*OW)
+        out = np.matmul(self.W.reshape(FN, -1), col_t)  # (FN, N*OH*OW)
+        out += self.b[:, None]
+        self.x, self.col_t = xa, col_t
+        # (FN, N, OH, OW) -> (N, FN, OH, OW), copied so that the layers that follow
+        # stream through C-contiguous memory.
+        return np.ascontiguousarray(out.reshape(FN, N, out_h, out_w).transpose(1, 0, 2, 3))
 
-        col = im2col(xa, FH, FW, self.stride, self.pad)  # (N*OH*OW, C*FH*FW)
-        out = np.matmul(col, self.W.reshape(FN, -1).T)  # (N*OH*OW, FN)
-        out += self.b
-        self.x, self.col = xa, col
-        # (N*OH*OW, FN) -> (N, FN, OH, OW). Copied into NCHW order (the book returns the
-        # transposed view): the elementwise layers that follow run ~3x faster on it.
-        return np.ascontiguousarray(out.reshape(N, out_h, out_w, FN).transpose(0, 3, 1, 2))
+    def backward_params(self, dout: Array) -> Array:
+        """Store ``self.dW`` and ``self.db`` for ``dout`` (N, FN, OH, OW), without dx.
+
+        Returns:
+            dY^T, dout as (FN, N*OH*OW), which :meth:`backward` goes on with.
+        """
+        x = _saved(self.x, self)
+        col_t = _saved(self.col_t, self)
+        FN = self.W.shape[0]
+        dout = np.asarray(dout)
+        _check_dout(self, dout, (x.shape[0], FN, *self._out_hw(x)))
+        dY_t = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(FN, -1)
+        self.db = dY_t.sum(axis=1)
+        self.dW = np.matmul(dY_t, col_t.T).reshape(self.W.shape)
+        return dY_t
 
     def backward(self, dout: Array) -> Array:
+        dY_t = self.backward_params(dout)
+        FN, _, FH, FW = self.W.shape
+        dcol_t = np.matmul(self.W.reshape(FN, -1).T, dY_t)  # (C*FH*FW, N*OH*OW)
         x = _saved(self.x, self)
-        col = _saved(self.col, self)
-        FN, C, FH, FW = self.W.shape
-        dout = np.asarray(dout)
-        N, _, H, W = x.shape
-        out_h, out_w = _output_hw("Convolution", H, W, FH, FW, self.stride, self.pad)
-        _check_dout(self, dout, (N, FN, out_h, out_w))
+        return _col2im_t(dcol_t, x.shape, FH, FW, self.stride, self.pad)
 
-        self.db = dout.sum(axis=(0, 2, 3))
-        dY = dout.transpose(0, 2, 3, 1).reshape(-1, FN)  # (N*OH*OW, FN), rows as in col
-        self.dW = np.matmul(dY.T, col).reshape(FN, C, FH, FW)
-        dcol = np.matmul(dY, self.W.reshape(FN, -1))  # (N*OH*OW, C*FH*FW)
-        return col2im(dcol, x.shape, FH, FW, self.stride, self.pad)
+    def _out_hw(self, x: Array) -> tuple[int, int]:
+        _, _, FH, FW = self.W.shape
+        _, _, H, W = x.shape
+        return _output_hw("Convolution", H, W, FH, FW, self.stride, self.pad)
 
 
 class Pooling:

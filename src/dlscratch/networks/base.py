@@ -318,6 +318,10 @@ class LayeredNetwork(Network):
         """Gradients of :meth:`loss` by backpropagation (book 5.7.2).
 
         One forward pass in training mode, then each layer's ``backward`` in reverse.
+        The first layer's dx, the gradient with respect to the data, would go nowhere,
+        so a first layer that has ``backward_params`` (Affine, Convolution) computes
+        only its parameters' gradients, as PyTorch skips inputs that do not require a
+        gradient. For TwoLayerNet that saves the largest of the step's matrix products.
 
         Returns:
             ``{name: gradient}`` with the shapes and dtype of ``params``. The arrays are
@@ -325,8 +329,13 @@ class LayeredNetwork(Network):
         """
         self.last_loss = self.loss(x, t, train_flg=True)
         dout = self.last_layer.backward(1)
-        for layer in reversed(self.layers.values()):
+        first, *rest = self.layers.values()
+        for layer in reversed(rest):
             dout = layer.backward(dout)
+        if hasattr(first, "backward_params"):
+            first.backward_params(dout)
+        else:
+            first.backward(dout)
         grads = {}
         for name, (layer, attr) in self._slots.items():
             g = getattr(layer, "d" + attr)
