@@ -131,7 +131,11 @@ def machine_info() -> list[str]:
 
 
 def interleaved(
-    steps: dict[str, Callable[[int], object]], rounds: int, iters: int, warmup: int = 2
+    steps: dict[str, Callable[[int], object]],
+    rounds: int,
+    iters: int,
+    warmup: int = 2,
+    settle: float = 0.3,
 ) -> dict[str, list[float]]:
     """Seconds per iteration of each step function, one figure per round.
 
@@ -139,6 +143,12 @@ def interleaved(
     in the machine's load or clock touches all of them alike. The order rotates from
     round to round. ``step(k)`` gets a running count, to pick the k-th batch of a pool.
     Every implementation first runs ``warmup`` untimed iterations.
+
+    Before each timed block the process sleeps ``settle`` seconds. OpenBLAS's and
+    OpenMP's worker threads busy-wait for a while after each call; without the pause,
+    those the previous implementation left spinning take a core from the next one
+    (on 2 cores that cost each side 30-50% in turn, a measure of the neighbour, not of
+    the implementation).
     """
     names = list(steps)
     counters = dict.fromkeys(names, 0)
@@ -151,6 +161,7 @@ def interleaved(
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
             step, k = steps[name], counters[name]
+            time.sleep(settle)
             start = time.perf_counter()
             for i in range(k, k + iters):
                 step(i)

@@ -151,7 +151,7 @@ def class_labels(t: NDArray[Any], y: FloatArray) -> NDArray[np.intp]:
     """
     if t.size == y.size and t.shape[-1:] == y.shape[-1:] and y.ndim == t.ndim:
         return np.asarray(t.argmax(axis=-1), dtype=np.intp)
-    if not np.issubdtype(t.dtype, np.integer):
+    if t.dtype.kind not in "iu":
         if not np.all(np.mod(t, 1) == 0):
             raise ShapeError(
                 f"t: expected one-hot labels of shape {y.shape} or integer class labels "

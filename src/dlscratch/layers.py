@@ -397,13 +397,14 @@ class SoftmaxWithLoss:
         x2 = xa.reshape(-1, k)
         t2 = self.t.reshape(x2.shape) if self.t.size == x2.size else self.t.reshape(-1)
         labels = self._labels = class_labels(t2, x2)
-        shifted = x2 - x2.max(axis=1, keepdims=True)
+        shifted = x2 - x2.max(axis=1, keepdims=True)  # <= 0, so exp never overflows
         e = np.exp(shifted)
         z = e.sum(axis=1, keepdims=True)
-        self.y = (e / z).reshape(xa.shape)
+        e /= z
+        self.y = e.reshape(xa.shape)
         n = x2.shape[0]
-        log_y_true = shifted[np.arange(n), labels] - np.log(z[:, 0])
-        self.loss = float(-np.sum(log_y_true) / n)
+        # -log y_true = log z - shifted_true: both terms >= 0, so their sums never cancel
+        self.loss = float(np.log(z).sum() - shifted[np.arange(n), labels].sum()) / n
         return self.loss
 
     def backward(self, dout: float = 1.0) -> Array:
