@@ -29,6 +29,7 @@ import os
 import resource
 import subprocess
 import sys
+import time
 import tracemalloc
 from collections import OrderedDict
 from collections.abc import Callable
@@ -50,6 +51,7 @@ from common import (
 )
 
 try:
+    from dlscratch.layers import Convolution as DLConvolution
     from dlscratch.networks import DeepConvNet, SimpleConvNet
     from dlscratch.optimizers import Adam
 except ImportError as exc:  # pragma: no cover - a set-up problem, said plainly
@@ -671,6 +673,57 @@ def report_memory(threads: int | None) -> None:
     )
 
 
+def blas_floor_ms(net: str, repeats: int = 5) -> dict[str, float]:
+    """Milliseconds of only the matrix products of one dlscratch float32 train step.
+
+    For each Convolution of ``net`` (batch 100): the forward product Wc @ col^T, the
+    weight gradient dY^T @ col and the input gradient's FH*FW products W[:, :, p, q]^T
+    @ dY^T (none for the first layer), each timed on arrays of the layer's real shapes
+    (median of ``repeats``). No im2col-based NumPy step can be faster than their sum,
+    whatever it does around them.
+    """
+    model = DL_NETS[net](seed=0)
+    xs, ts = make_pool(n=1)
+    model.gradient(xs[0].astype(np.float32), ts[0])  # fills each layer's x and col_t
+    rng = np.random.default_rng(0)
+
+    def timed(f: Callable[[], object]) -> float:
+        f()
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - start)
+        return 1e3 * median(times)
+
+    totals = {"forward": 0.0, "dW": 0.0, "dx": 0.0}
+    convs = [layer for layer in model.layers.values() if isinstance(layer, DLConvolution)]
+    for i, conv in enumerate(convs):
+        FN, C, FH, FW = conv.W.shape
+        Wc, col_t = conv.W.reshape(FN, -1), conv.col_t
+        dY_t = rng.standard_normal((FN, col_t.shape[1])).astype(np.float32)
+        block = np.empty((C, col_t.shape[1]), dtype=np.float32)
+        totals["forward"] += timed(lambda Wc=Wc, col_t=col_t: Wc @ col_t)
+        totals["dW"] += timed(lambda dY_t=dY_t, col_t=col_t: dY_t @ col_t.T)
+        if i > 0:
+            ws = [conv.W[:, :, p, q].T for p in range(FH) for q in range(FW)]
+            totals["dx"] += timed(
+                lambda ws=ws, dY_t=dY_t, block=block: [np.matmul(w, dY_t, out=block) for w in ws]
+            )
+    return totals
+
+
+def report_blas_floor(net: str, ours: float, theirs: float | None) -> None:
+    floor = blas_floor_ms(net)
+    total = sum(floor.values())
+    parts = ", ".join(f"{k} {v:.1f}" for k, v in floor.items())
+    print(
+        f"{net}: the BLAS products of the convolutions alone take {total:.1f} ms per step "
+        f"({parts}); dlscratch's whole step {ours:.1f} ms"
+        + (f", PyTorch's {theirs:.1f} ms" if theirs is not None else "")
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_common_args(parser, rounds=8, iters=4)
@@ -715,6 +768,7 @@ def main(argv: list[str] | None = None) -> None:
         print("(ms/step: median over rounds; range: fastest-slowest round; speed: x times as fast)")
         if ref_torch is not None:
             verdicts.append((net, ms["dlscratch float32"], ref_torch))
+        report_blas_floor(net, ms["dlscratch float32"], ref_torch)
 
     if not args.no_memory:
         report_memory(args.threads)
