@@ -679,8 +679,8 @@ def blas_floor_ms(net: str, repeats: int = 5) -> dict[str, float]:
     For each Convolution of ``net`` (batch 100): the forward product Wc @ col^T, the
     weight gradient dY^T @ col and the input gradient's FH*FW products W[:, :, p, q]^T
     @ dY^T (none for the first layer), each timed on arrays of the layer's real shapes
-    (median of ``repeats``). No im2col-based NumPy step can be faster than their sum,
-    whatever it does around them.
+    (median of ``repeats``), with the caches warm. dlscratch's step cannot be faster
+    than their sum, whatever it does around them.
     """
     model = DL_NETS[net](seed=0)
     xs, ts = make_pool(n=1)

@@ -536,6 +536,17 @@ def test_backward_params_gives_backwards_parameter_gradients(make: Any) -> None:
     assert_array_equal(layer.db, db)
 
 
+def test_convolution_dx_follows_numpy_promotion() -> None:
+    g = rng(5)
+    conv = Convolution(g.standard_normal((2, 3, 3, 3)), np.zeros(2), pad=1)
+    out = conv.forward(g.standard_normal((2, 3, 4, 4)).astype(np.float32))
+    # float64 filters with float32 or integer gradients give a float64 dx, as W^T dY would
+    for dout in (np.ones(out.shape, np.float32), np.ones(out.shape, np.int64)):
+        dx = conv.backward(dout)
+        assert dx.dtype == np.float64
+        assert_allclose(dx, conv.backward(dout.astype(np.float64)))
+
+
 def test_convolution_shape_errors() -> None:
     conv = Convolution(np.zeros((30, 1, 5, 5)), np.zeros(30), stride=2)
     with pytest.raises(ShapeError, match=r"H=28.*5x5.*stride=2, pad=0"):
@@ -575,6 +586,19 @@ def test_pooling_ties_route_to_first_maximum() -> None:
     pool = Pooling(2, 2)
     pool.forward(np.zeros((1, 1, 2, 2)))
     assert_array_equal(pool.backward(np.ones((1, 1, 1, 1)))[0, 0], [[1, 0], [0, 0]])
+
+
+@pytest.mark.parametrize("pool_size", [1, 2])
+def test_pooling_nan_window_routes_to_first_nan(pool_size: int) -> None:
+    x = np.array([[[[1.0, 2.0], [np.nan, np.nan]]]])
+    pool = Pooling(pool_size, pool_size)
+    out = pool.forward(x)
+    assert np.isnan(out[0, 0, -1, -1]) and np.isnan(out).sum() == (2 if pool_size == 1 else 1)
+    dx = pool.backward(np.ones(out.shape))
+    if pool_size == 2:  # np.argmax's choice: the first NaN, row-major
+        assert_array_equal(dx[0, 0], [[0, 0], [1, 0]])
+    else:  # every pixel is its own window and keeps its gradient
+        assert_array_equal(dx, np.ones(x.shape))
 
 
 def test_pooling_pad_never_wins() -> None:

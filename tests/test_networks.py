@@ -4,7 +4,9 @@ import pytest
 from dlscratch.errors import ModelFileError, ShapeError
 from dlscratch.gradient import gradient_check, numerical_gradient
 from dlscratch.io import load_network
+from dlscratch.layers import Affine, Sigmoid
 from dlscratch.networks import SimpleNet, ThreeLayerNet, TwoLayerNet, forward, init_network
+from dlscratch.networks.base import LayeredNetwork
 
 
 def test_three_layer_book_example():
@@ -103,6 +105,40 @@ def test_float32_numerical_gradient_matches_float64_twin():
         # float32 params hold the weights rounded to 7 digits: the gradients agree to that.
         np.testing.assert_allclose(g32[k], g64[k], rtol=1e-4, atol=1e-7)
     assert all(v.dtype == np.float32 for v in net32.params.values())  # restored
+
+
+def test_first_layer_computes_no_dx():
+    net = TwoLayerNet(6, 4, 3, activation="relu", seed=0, dtype=np.float64)
+    first = net.layers["Affine1"]
+
+    def no_dx(dout):
+        raise AssertionError("the first layer's dx was computed")
+
+    first.backward = no_dx  # the network must call backward_params instead
+    x, t = np.random.default_rng(0).random((5, 6)), np.array([0, 1, 2, 0, 1])
+    grads = net.gradient(x, t)
+    num = net.numerical_gradient(x, t)
+    for key in ("W1", "b1"):
+        np.testing.assert_allclose(grads[key], num[key], atol=1e-7)
+
+
+class _SigmoidFirst(LayeredNetwork):
+    """Sigmoid -> Affine: a first layer without backward_params."""
+
+    def __init__(self):
+        super().__init__()
+        rng = np.random.default_rng(1)
+        self.params = {"W": rng.standard_normal((4, 3)), "b": np.zeros(3)}
+        self.layers = {"Sigmoid": Sigmoid(), "Affine": Affine(self.params["W"], self.params["b"])}
+        self._slots = {"W": (self.layers["Affine"], "W"), "b": (self.layers["Affine"], "b")}
+
+
+def test_first_layer_without_backward_params_still_backpropagates():
+    net = _SigmoidFirst()
+    x, t = np.random.default_rng(2).standard_normal((5, 4)), np.array([0, 1, 2, 0, 1])
+    grads, num = net.gradient(x, t), net.numerical_gradient(x, t)
+    for key in ("W", "b"):
+        np.testing.assert_allclose(grads[key], num[key], atol=1e-7)
 
 
 def test_accuracy_accepts_labels_or_one_hot_and_batches():

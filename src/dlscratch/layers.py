@@ -13,6 +13,9 @@ Interface shared by every single-input layer, so networks can call them generica
 - ``backward(dout)`` returns ``dx`` with the shape of ``x``. It never writes into
   ``dout`` (the book's ``Relu`` does, a known trap), and ``forward`` never writes into
   ``x``.
+- ``backward_params(dout)`` (``Affine`` and ``Convolution`` only) stores the parameter
+  gradients as ``backward`` does but computes no ``dx``. A network calls it, instead of
+  ``backward``, on its first layer, whose input is the data: nothing needs that dx.
 - Parameter layers keep the very arrays they were given (``self.W``, ``self.b``,
   ``self.gamma``, ``self.beta``) and read them at call time, so an optimizer updating
   them in place, or a network rebinding them, is seen at once.
@@ -334,14 +337,18 @@ class Affine:
         out += self.b
         return out[0] if xa.ndim == 1 else out
 
-    def backward_params(self, dout: Array) -> Array:
-        """Store ``self.dW`` and ``self.db`` for ``dout``, without computing dx.
+    def backward(self, dout: Array) -> Array:
+        dout2 = self._param_grads(dout)
+        dx = dout2 @ self.W.T
+        return dx.reshape(_saved(self.original_x_shape, self))
 
-        For a network's first layer, whose input is data and needs no gradient.
+    def backward_params(self, dout: Array) -> None:
+        """Store ``self.dW`` and ``self.db`` as :meth:`backward` does, without dx (one
+        of the step's three largest products): for a network's first layer."""
+        self._param_grads(dout)
 
-        Returns:
-            dout as (N, M), which :meth:`backward` goes on with.
-        """
+    def _param_grads(self, dout: Array) -> Array:
+        """Store dW and db; return dout as (N, M)."""
         x2 = _saved(self.x, self)
         shape = _saved(self.original_x_shape, self)
         dout = np.asarray(dout)
@@ -351,11 +358,6 @@ class Affine:
         self.dW = x2.T @ dout2
         self.db = dout2.sum(axis=0)
         return dout2
-
-    def backward(self, dout: Array) -> Array:
-        dout2 = self.backward_params(dout)
-        dx = dout2 @ self.W.T
-        return dx.reshape(_saved(self.original_x_shape, self))
 
 
 class SoftmaxWithLoss:
@@ -627,8 +629,8 @@ def _im2col_t(x: Array, filter_h: int, filter_w: int, stride: int, pad: int) -> 
     first (C, N, H, W): each offset's block col[c, fh, fw] is then one contiguous
     (N, OH, OW) slab, so the copies stream through memory, and the convolution's
     product W (FN, C*FH*FW) @ col gives its output with the filters first (FN, N*OH*OW)
-    without a scattered transpose (about 3x faster than im2col's order for
-    DeepConvNet's 3x3 layers on 16-64 channels).
+    without a scattered transpose (about 3x faster than building the book's row
+    order, for DeepConvNet's 3x3 layers on 16-64 channels).
     """
     N, C, H, W = x.shape
     out_h, out_w = _output_hw("im2col", H, W, filter_h, filter_w, stride, pad)
@@ -762,9 +764,11 @@ class Convolution:
 
     Where we differ from the book's code, on purpose: the layer computes the transposed
     products, Y^T = Wc col^T (+ b) and so on, with col^T (C*FH*FW, N*OH*OW) built
-    directly (channels first, see ``_im2col_t``). Same numbers, about 3x faster,
-    because the copies stream through memory. ``self.col`` still gives the book's
-    (N*OH*OW, C*FH*FW) col (a transposed view, no copy).
+    directly (channels first, see ``_im2col_t``), and backward adds dx one filter
+    offset at a time instead of storing all of dcol for col2im. The same numbers up
+    to rounding, about 3x faster, because the copies stream through memory.
+    ``self.col`` still gives the book's (N*OH*OW, C*FH*FW) col (a read-only property:
+    a transposed view of ``self.col_t``, no copy).
 
     Args:
         W: filters (FN, C, FH, FW), kept by reference as ``self.W``.
@@ -821,12 +825,13 @@ class Convolution:
         # stream through C-contiguous memory.
         return np.ascontiguousarray(out.reshape(FN, N, out_h, out_w).transpose(1, 0, 2, 3))
 
-    def backward_params(self, dout: Array) -> Array:
-        """Store ``self.dW`` and ``self.db`` for ``dout`` (N, FN, OH, OW), without dx.
+    def backward_params(self, dout: Array) -> None:
+        """Store ``self.dW`` and ``self.db`` as :meth:`backward` does, without dx:
+        for a network's first layer."""
+        self._param_grads(dout)
 
-        Returns:
-            dY^T, dout as (FN, N*OH*OW), which :meth:`backward` goes on with.
-        """
+    def _param_grads(self, dout: Array) -> Array:
+        """Store dW and db for ``dout`` (N, FN, OH, OW); return dY^T (FN, N*OH*OW)."""
         x = _saved(self.x, self)
         col_t = _saved(self.col_t, self)
         FN = self.W.shape[0]
@@ -838,7 +843,7 @@ class Convolution:
         return dY_t
 
     def backward(self, dout: Array) -> Array:
-        dY_t = self.backward_params(dout)
+        dY_t = self._param_grads(dout)
         x = _saved(self.x, self)
         N, C, H, W = x.shape
         _, _, FH, FW = self.W.shape
@@ -847,8 +852,9 @@ class Convolution:
         # block of dcol^T for offset (p, q) is W[:, :, p, q]^T dY^T (C, N*OH*OW), added
         # onto the pixels that offset read. Never holding all of dcol (FH*FW times the
         # input's size) keeps the work in cache: 1.5x faster on DeepConvNet's conv2.
-        img = np.zeros((C, N, H + 2 * self.pad, W + 2 * self.pad), dtype=dY_t.dtype)
-        block = np.empty((C, N * out_h * out_w), dtype=dY_t.dtype)
+        dtype = np.result_type(self.W, dY_t)  # what dcol = W^T dY^T would be
+        img = np.zeros((C, N, H + 2 * self.pad, W + 2 * self.pad), dtype=dtype)
+        block = np.empty((C, N * out_h * out_w), dtype=dtype)
         for p, q, rows, cols in _window_offsets(FH, FW, out_h, out_w, self.stride):
             np.matmul(self.W[:, :, p, q].T, dY_t, out=block)
             img[:, :, rows, cols] += block.reshape(C, N, out_h, out_w)
@@ -867,8 +873,9 @@ class Pooling:
     (i*stride, j*stride), xp being x padded by ``pad`` with the dtype's lowest value
     (-inf for floats, so padding never wins; the book pads with 0). Backward: each
     dout[n, c, i, j] goes to the position of its window's maximum (the first one, in
-    row-major order, when tied, as ``np.argmax`` picks); the rest of dx is 0. Where
-    windows overlap (stride < pool size) the contributions add up.
+    row-major order, when tied, as ``np.argmax`` picks; a window holding NaN outputs
+    NaN, and its first NaN gets the gradient); the rest of dx is 0. Where windows
+    overlap (stride < pool size) the contributions add up.
 
     Args:
         pool_h, pool_w: window size.
@@ -928,11 +935,19 @@ class Pooling:
             np.maximum(out, candidate, out=out)
         # arg_max = the first offset holding the maximum = the number of offsets before
         # it that do not: count them while "not found yet" holds (no masked writes).
+        # np.maximum gives NaN to a window holding one, and NaN != NaN: there, like
+        # np.argmax, stop at the first NaN (checked only when there is a NaN at all).
+        nan_windows = xa.dtype.kind == "f" and bool(np.isnan(out).any())
+
+        def not_max(candidate: Array) -> Array:
+            differs = candidate != out
+            return differs & ~np.isnan(candidate) if nan_windows else differs
+
         index_type = np.min_scalar_type(len(offsets) - 1)  # uint8 for pools up to 16x16
-        searching = candidates[0] != out
+        searching = not_max(candidates[0])
         arg_max = searching.astype(index_type)
         for candidate in candidates[1:-1]:
-            searching &= candidate != out
+            searching &= not_max(candidate)
             arg_max += searching
         self.x, self.arg_max = xa, arg_max
         return out

@@ -321,7 +321,8 @@ class LayeredNetwork(Network):
         The first layer's dx, the gradient with respect to the data, would go nowhere,
         so a first layer that has ``backward_params`` (Affine, Convolution) computes
         only its parameters' gradients, as PyTorch skips inputs that do not require a
-        gradient. For TwoLayerNet that saves the largest of the step's matrix products.
+        gradient. For TwoLayerNet that saves one of the step's three largest matrix
+        products; a first layer without ``backward_params`` gets its ``backward``.
 
         Returns:
             ``{name: gradient}`` with the shapes and dtype of ``params``. The arrays are
