@@ -49,15 +49,9 @@ from common import (
     set_threads,
     torch,
 )
-
-try:
-    from dlscratch.layers import Convolution as DLConvolution
-    from dlscratch.networks import DeepConvNet, SimpleConvNet
-    from dlscratch.optimizers import Adam
-except ImportError as exc:  # pragma: no cover - a set-up problem, said plainly
-    raise SystemExit(
-        f"cannot import dlscratch ({exc}): run `pip install -e .` or set PYTHONPATH=src"
-    ) from exc
+from dlscratch.layers import Convolution as DLConvolution
+from dlscratch.networks import DeepConvNet, SimpleConvNet
+from dlscratch.optimizers import Adam
 
 BATCH = 100
 LR = 0.001

@@ -36,16 +36,10 @@ from common import (
     set_threads,
     torch,
 )
-
-try:
-    from dlscratch.functions import cross_entropy_error as dl_cross_entropy_error
-    from dlscratch.functions import softmax as dl_softmax
-    from dlscratch.networks import TwoLayerNet
-    from dlscratch.optimizers import SGD
-except ImportError as exc:  # pragma: no cover - a set-up problem, said plainly
-    raise SystemExit(
-        f"cannot import dlscratch ({exc}): run `pip install -e .` or set PYTHONPATH=src"
-    ) from exc
+from dlscratch.functions import cross_entropy_error as dl_cross_entropy_error
+from dlscratch.functions import softmax as dl_softmax
+from dlscratch.networks import TwoLayerNet
+from dlscratch.optimizers import SGD
 
 INPUT, HIDDEN, OUTPUT = 784, 50, 10
 BATCH = 100

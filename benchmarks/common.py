@@ -17,6 +17,13 @@ from typing import Any
 
 import numpy as np
 
+try:  # the scripts import from it; say plainly what to do when it is missing
+    import dlscratch  # noqa: F401
+except ImportError as exc:  # pragma: no cover - a set-up problem
+    raise SystemExit(
+        f"cannot import dlscratch ({exc}): run `pip install -e .` or set PYTHONPATH=src"
+    ) from exc
+
 try:  # optional: reports (and limits) the BLAS / OpenMP thread pools
     import threadpoolctl
 except ImportError:  # pragma: no cover - depends on the environment

@@ -70,6 +70,19 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(pooch, "retrieve", refuse)
 
 
+def count_verifications(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Wrap mnist's ``_verify`` so each file it checks is recorded; returns the record."""
+    verify = mnist_mod._verify
+    keys: list[str] = []
+
+    def counting_verify(path: Path, key: str, source: Any) -> Any:
+        keys.append(key)
+        return verify(path, key, source)
+
+    monkeypatch.setattr(mnist_mod, "_verify", counting_verify)
+    return keys
+
+
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory: pytest.TempPathFactory, mnist_dir: Path) -> Path:
     """A cache root holding the verified real arrays, built once for the session."""
@@ -520,14 +533,7 @@ def test_npy_cache_round_trip(
         assert stored.shape == shape
         assert stored.dtype == np.uint8
 
-    verify = mnist_mod._verify
-    calls: list[str] = []
-
-    def counting_verify(path: Path, key: str, source: Any) -> Any:
-        calls.append(key)
-        return verify(path, key, source)
-
-    monkeypatch.setattr(mnist_mod, "_verify", counting_verify)
+    calls = count_verifications(monkeypatch)
     cached = load_mnist(normalize=False, data_dir=mnist_dir)
     for ref, a, b in zip(
         [a for p in reference for a in p],
@@ -566,14 +572,7 @@ def test_changed_source_file_never_served_stale(
     # A good copy again (new mtime/inode): only that file is re-verified, then served.
     label_path.unlink()
     shutil.copyfile(mnist_dir / label_path.name, label_path)
-    calls: list[str] = []
-    verify = mnist_mod._verify
-
-    def counting_verify(path: Path, key: str, source: Any) -> Any:
-        calls.append(key)
-        return verify(path, key, source)
-
-    monkeypatch.setattr(mnist_mod, "_verify", counting_verify)
+    calls = count_verifications(monkeypatch)
     _, (_, again) = load_mnist(data_dir=folder)
     np.testing.assert_array_equal(again, t_test)
     assert calls == ["test_label"]
@@ -632,15 +631,8 @@ def test_download_falls_back_to_next_mirror(
         target.write_bytes(gzip.compress(decompressed(src), 1) if src == raw else src.read_bytes())
         return str(target)
 
-    verify = mnist_mod._verify
-    verified: list[str] = []
-
-    def counting_verify(path: Path, key: str, source: Any) -> Any:
-        verified.append(key)
-        return verify(path, key, source)
-
     monkeypatch.setattr(pooch, "retrieve", flaky)
-    monkeypatch.setattr(mnist_mod, "_verify", counting_verify)
+    verified = count_verifications(monkeypatch)
     _, (_, t_test) = load_mnist()
     assert t_test[:10].tolist() == TEST_LABELS_HEAD
     assert calls == [m + n for n in MNIST_FILES.values() for m in MNIST_MIRRORS[:2]]

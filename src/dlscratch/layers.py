@@ -165,6 +165,20 @@ def _pad_hw(x: Array, pad: int, fill: Any = 0) -> Array:
     return out
 
 
+def _as_rows(where: str, xa: Array, D: int, source: str, forms: str) -> Array:
+    """``xa`` as (N, D): a single sample (D,) becomes (1, D), and (N, ...) is flattened
+    per sample (book 7.5), with an error naming ``source`` (where D comes from)."""
+    if xa.ndim == 0:
+        raise ShapeError(f"{where}: x must be {forms}; got a scalar")
+    x2 = xa.reshape(1, -1) if xa.ndim == 1 else xa.reshape(xa.shape[0], -1)
+    if x2.shape[1] != D:
+        raise ShapeError(
+            f"{where}: each sample of x must hold D={D} numbers ({source}); "
+            f"got x of shape {xa.shape}, i.e. {x2.shape[1]} per sample"
+        )
+    return x2
+
+
 def _check_4d(where: str, x: Array, channels: int | None = None) -> None:
     if x.ndim != 4:
         raise ShapeError(
@@ -323,14 +337,7 @@ class Affine:
     def forward(self, x: ArrayLike, train_flg: bool = True) -> Array:
         xa = np.asarray(x)
         D = self.W.shape[0]
-        if xa.ndim == 0:
-            raise ShapeError(f"Affine: x must be (N, {D}), ({D},) or (N, ...); got a scalar")
-        x2 = xa.reshape(1, -1) if xa.ndim == 1 else xa.reshape(xa.shape[0], -1)
-        if x2.shape[1] != D:
-            raise ShapeError(
-                f"Affine: each sample of x must hold D={D} numbers (W is {self.W.shape}); "
-                f"got x of shape {xa.shape}, i.e. {x2.shape[1]} per sample"
-            )
+        x2 = _as_rows("Affine", xa, D, f"W is {self.W.shape}", f"(N, {D}), ({D},) or (N, ...)")
         self.original_x_shape = xa.shape
         self.x = x2
         out = x2 @ self.W
@@ -548,14 +555,7 @@ class BatchNormalization:
     def forward(self, x: ArrayLike, train_flg: bool = True) -> Array:
         xa = np.asarray(x)
         D = np.size(self.gamma)
-        if xa.ndim == 0:
-            raise ShapeError(f"BatchNormalization: x must be (N, {D}) or (N, C, H, W)")
-        x2 = xa.reshape(1, -1) if xa.ndim == 1 else xa.reshape(xa.shape[0], -1)
-        if x2.shape[1] != D:
-            raise ShapeError(
-                f"BatchNormalization: each sample of x must hold D={D} numbers (gamma's "
-                f"size); got x of shape {xa.shape}, i.e. {x2.shape[1]} per sample"
-            )
+        x2 = _as_rows("BatchNormalization", xa, D, "gamma's size", f"(N, {D}) or (N, C, H, W)")
         self.input_shape = xa.shape
         self.train_flg = bool(train_flg)
         if self.running_mean is None:
