@@ -127,7 +127,7 @@ def test_small_deep_conv_net_gradient_check():
 
 
 def test_conv_nets_accept_flat_rows_and_single_images():
-    net = SimpleConvNet(seed=0)
+    net = SimpleConvNet(seed=0, dtype=np.float32)
     x = np.random.default_rng(0).random((3, 784), dtype=np.float32)
     y = net.predict(x)
     assert y.shape == (3, 10) and y.dtype == np.float32
@@ -143,7 +143,7 @@ def test_book_conv_pickles_have_the_architectures_shapes(book_weights):
     ):
         for folder in (book_weights, book_weights / "first-edition-2016"):
             net = load_network(folder / name, architecture=cls.architecture)
-            assert isinstance(net, cls) and net.dtype == np.float32
+            assert isinstance(net, cls) and net.dtype == np.float64  # the API's default
     with pytest.raises(ModelFileError, match="parameters do not match"):
         load_network(book_weights / "deep_convnet_params.pkl", architecture="SimpleConvNet")
 

@@ -214,7 +214,7 @@ def test_batchnorm_comparison_marks_a_diverging_net_with_nan():
     # Weights of std 1e20 overflow float32 in the third layer: the loss is NaN at once.
     (res,) = batchnorm_comparison(
         x, t, [1e20], epochs=2, train_size=100, batch_size=50,
-        hidden_size_list=(10, 10, 10), output_size=3,
+        hidden_size_list=(10, 10, 10), output_size=3, dtype=np.float32,
     )  # fmt: skip
     assert np.isnan(res.without_batchnorm[1:]).all()
     assert np.isfinite(res.without_batchnorm[0])

@@ -4,8 +4,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from dlscratch.errors import DTypeError
-from dlscratch.gradient import gradient_descent, numerical_diff, numerical_gradient
+from dlscratch.errors import DTypeError, PrecisionWarning
+from dlscratch.gradient import (
+    gradient_descent,
+    gradient_descent_path,
+    numerical_diff,
+    numerical_gradient,
+)
 
 
 def function_1(x):
@@ -72,21 +77,24 @@ def test_perturbs_in_place_and_restores_even_on_error():
     np.testing.assert_array_equal(w, [[1.0, 2.0], [3.0, 4.0]])
 
 
-def test_float32_is_coarse_but_close():
+def test_float32_is_coarse_but_close_and_warns():
     x32 = np.array([3.0, 4.0], dtype=np.float32)
-    g = numerical_gradient(function_2, x32)
+    with pytest.warns(PrecisionWarning, match="float32.*too coarse"):
+        g = numerical_gradient(function_2, x32)
     assert g.dtype == np.float32
     np.testing.assert_allclose(g, [6.0, 8.0], rtol=5e-2)
 
 
 def test_gradient_descent_book_values():
     init = np.array([-3.0, 4.0])
-    x, hist = gradient_descent(function_2, init, lr=0.1, step_num=100)
+    x = gradient_descent(function_2, init, lr=0.1, step_num=100)  # x alone, as the book
     np.testing.assert_allclose(x, [-6.11110793e-10, 8.14814391e-10], rtol=1e-6)
+    x_path, hist = gradient_descent_path(function_2, init, lr=0.1, step_num=100)
+    np.testing.assert_array_equal(x_path, x)
     assert hist.shape == (100, 2)
     np.testing.assert_array_equal(hist[0], [-3.0, 4.0])
     np.testing.assert_array_equal(init, [-3.0, 4.0])  # not modified
-    x, _ = gradient_descent(function_2, init, lr=10.0, step_num=100)
+    x = gradient_descent(function_2, init, lr=10.0, step_num=100)
     np.testing.assert_allclose(x, [-2.58983747e13, -1.29524862e12], rtol=1e-6)
-    x, _ = gradient_descent(function_2, init, lr=1e-10, step_num=100)
+    x = gradient_descent(function_2, init, lr=1e-10, step_num=100)
     np.testing.assert_allclose(x, [-2.99999994, 3.99999992], rtol=1e-8)

@@ -87,7 +87,7 @@ def test_book_sample_weight(book_weights):
 
 
 def test_model_file_round_trip(tmp_path):
-    net = TwoLayerNet(6, 5, 3, weight_init_std="he", seed=1, activation="relu")
+    net = TwoLayerNet(6, 5, 3, weight_init_std="he", seed=1, dtype=np.float32)
     x = np.random.default_rng(0).random((4, 6), dtype=np.float32)
     path = save_model(net, tmp_path / "m", extra={"note": "hi"})
     assert path.name == "m.npz"

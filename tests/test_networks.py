@@ -57,7 +57,9 @@ def test_two_layer_shapes_and_init():
     net = TwoLayerNet(784, 50, 10, seed=0)
     shapes = {k: v.shape for k, v in net.params.items()}
     assert shapes == {"W1": (784, 50), "b1": (50,), "W2": (50, 10), "b2": (10,)}
-    assert all(v.dtype == np.float32 for v in net.params.values())
+    # float64 by default, as the book; float32 when asked for.
+    assert all(v.dtype == np.float64 for v in net.params.values())
+    assert TwoLayerNet(784, 50, 10, seed=0, dtype=np.float32).dtype == np.float32
     assert net.params["W1"].std() == pytest.approx(0.01, rel=0.05)
     assert TwoLayerNet(784, 50, 10, weight_init_std="he", seed=0).params[
         "W1"
@@ -97,7 +99,7 @@ def test_book_lambda_idiom_on_two_layer_net():
 
 def test_float32_numerical_gradient_matches_float64_twin():
     x, t = _data()
-    net32 = TwoLayerNet(12, 5, 4, weight_init_std=0.5, seed=3)
+    net32 = TwoLayerNet(12, 5, 4, weight_init_std=0.5, seed=3, dtype=np.float32)
     net64 = TwoLayerNet(12, 5, 4, weight_init_std=0.5, seed=3, dtype=np.float64)
     g32 = net32.numerical_gradient(x, t)
     g64 = net64.numerical_gradient(x, t)
@@ -172,7 +174,7 @@ def test_book_pretrained_network_accuracy_is_0_9352(mnist, book_weights, batch_s
 @pytest.mark.mnist
 def test_book_pretrained_network_outputs_probabilities(mnist, book_weights):
     _, (x_test, _) = mnist
-    net = load_network(book_weights / "sample_weight.pkl")
+    net = load_network(book_weights / "sample_weight.pkl", dtype=np.float32)
     y = net.predict(x_test[:100])
     assert y.shape == (100, 10) and y.dtype == np.float32
     np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-5)

@@ -172,6 +172,8 @@ def _network_from_file(path: str, model: str | None, dtype: str | None) -> Any:
     from dlscratch.io import load_network
 
     arch = _ARCHS[model] if model else "ThreeLayerNet"
+    if dtype is None and Path(path).suffix != ".npz":
+        dtype = "float32"  # the CLI's default; a .npz keeps the dtype it was saved in
     return load_network(path, architecture=arch, dtype=dtype)
 
 
@@ -361,6 +363,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         optimizer_param={"lr": s["lr"]}, seed=args.seed, iters=s["iters"], grad=args.grad,
         evaluate_sample_num_per_epoch=args.eval_samples, train_eval_samples=s["train_eval"],
         progress=not args.quiet, checkpoint_dir=args.checkpoint, lr_decay=s["lr_decay"],
+        verbose=False,
     )  # fmt: skip
     if resuming and checkpoint is not None:
         trainer.load_checkpoint(checkpoint)
@@ -475,7 +478,9 @@ def _plot_optimizer_comparison(args: argparse.Namespace) -> Any:
     names = ", ".join(f"{k} (lr {lr:g})" for k, (_, lr) in BOOK_OPTIMIZER_COMPARISON.items())
     _out(f"training 784-100x4-10 (ReLU, He) with {names}: {args.iters} iterations, batch 128")
     start = time.perf_counter()
-    losses = compare_optimizers(x_train, t_train, iters=args.iters, seed=args.seed)
+    losses = compare_optimizers(
+        x_train, t_train, iters=args.iters, seed=args.seed, dtype=np.float32
+    )
     _out(f"loss, mean of the last {min(100, args.iters)} iterations:")
     for name, curve in losses.items():
         _out(f"  {name:9s} {np.mean(curve[-100:]):.4f}")
@@ -498,7 +503,7 @@ def _plot_batchnorm(args: argparse.Namespace) -> Any:
     start = time.perf_counter()
     results = batchnorm_comparison(
         x_train, t_train, stds, epochs=epochs, train_size=train_size,
-        batch_size=min(100, train_size), seed=args.seed,
+        batch_size=min(100, train_size), seed=args.seed, dtype=np.float32,
     )  # fmt: skip
     _out("final train accuracy (nan: that network's loss diverged):")
     _out("        std  with BN  without")
@@ -527,7 +532,7 @@ def _plot_overfitting(args: argparse.Namespace) -> Any:
     runs = overfitting_experiment(
         x_train, t_train, x_test, t_test, train_size=train_size, epochs=epochs,
         weight_decay_lambda=args.weight_decay, dropout_ratio=args.dropout,
-        eval_samples=args.eval_samples, seed=args.seed,
+        eval_samples=args.eval_samples, seed=args.seed, dtype=np.float32,
     )  # fmt: skip
     _out("final accuracy:  train    test")
     for name, h in runs.items():

@@ -41,3 +41,7 @@ class TrainingDivergedError(DlscratchError, FloatingPointError):
 
 class DTypeError(DlscratchError, TypeError):
     """An array argument has a dtype the operation cannot work in."""
+
+
+class PrecisionWarning(UserWarning):
+    """A computation runs in a dtype too coarse for it (numerical gradients in float32)."""

@@ -21,11 +21,13 @@ __all__ = [
     "class_labels",
     "cross_entropy_error",
     "identity_function",
+    "mean_squared_error",
     "relu",
     "relu_grad",
     "sigmoid",
     "sigmoid_grad",
     "softmax",
+    "softmax_loss",
     "step_function",
     "sum_squares_error",
 ]
@@ -141,7 +143,7 @@ def class_labels(t: NDArray[Any], y: FloatArray) -> NDArray[np.intp]:
 
     ``t`` is one-hot (the shape of ``y``; its arg-max is taken) or integer labels of
     shape ``y.shape[:-1]``, the two forms the book's ``cross_entropy_error`` accepts
-    (book 4.2.4).
+    (book 4.2.4); labels as a column ``(N, 1)`` are accepted too.
 
     Returns:
         intp array of shape ``y.shape[:-1]``.
@@ -151,6 +153,8 @@ def class_labels(t: NDArray[Any], y: FloatArray) -> NDArray[np.intp]:
     """
     if t.size == y.size and t.shape[-1:] == y.shape[-1:] and y.ndim == t.ndim:
         return np.asarray(t.argmax(axis=-1), dtype=np.intp)
+    if t.ndim == y.ndim and t.shape[-1:] == (1,) and t.shape[:-1] == y.shape[:-1]:
+        t = t[..., 0]  # labels as a column, (N, 1): the book's ch. 7 gradient check does so
     if t.dtype.kind not in "iu":
         if not np.all(np.mod(t, 1) == 0):
             raise ShapeError(
@@ -198,6 +202,11 @@ def sum_squares_error(y: ArrayLike, t: ArrayLike) -> float:
     return float(sse / n)
 
 
+mean_squared_error = sum_squares_error
+"""The name of :func:`sum_squares_error` in the book's ``common/functions.py`` (and in
+the Japanese edition's text): the same function, 1/2 * sum_k (y_k - t_k)^2."""
+
+
 def cross_entropy_error(y: ArrayLike, t: ArrayLike, delta: float = 1e-7) -> float:
     """Cross-entropy error E = -1/N sum_n sum_k t_nk log(y_nk + delta) (book 4.2.2-4.2.4).
 
@@ -227,3 +236,20 @@ def cross_entropy_error(y: ArrayLike, t: ArrayLike, delta: float = 1e-7) -> floa
     n = ya.shape[0]
     picked = ya[np.arange(n), labels]
     return float(-np.sum(np.log(picked + delta)) / n)
+
+
+def softmax_loss(x: ArrayLike, t: ArrayLike) -> float:
+    """Cross-entropy of softmax(x) against ``t``: the book's ``common/functions.py``.
+
+    Args:
+        x: scores before softmax, ``(K,)`` or ``(N, K)``.
+        t: one-hot targets shaped like ``x``, or class labels ``()`` / ``(N,)``.
+
+    Returns:
+        ``cross_entropy_error(softmax(x), t)``, the mean per sample, a Python float.
+        Its gradient with respect to ``x`` is (softmax(x) - t) / N (book 5.6.3).
+
+    Raises:
+        ShapeError: as :func:`cross_entropy_error`.
+    """
+    return cross_entropy_error(softmax(x), t)

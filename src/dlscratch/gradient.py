@@ -9,6 +9,7 @@ coarse estimate (errors around 1e-2 relative are normal). The networks'
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,12 +17,13 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from dlscratch.errors import DTypeError
+from dlscratch.errors import DTypeError, PrecisionWarning
 
 __all__ = [
     "GradientCheckRow",
     "gradient_check",
     "gradient_descent",
+    "gradient_descent_path",
     "numerical_diff",
     "numerical_gradient",
 ]
@@ -66,7 +68,7 @@ def numerical_gradient(
     Args:
         f: maps an array shaped like ``x`` to a scalar (float or 0-d/size-1 array).
         x: floating-point array of any shape; float64 gives accurate results, float32
-            only a coarse estimate (see the module docstring).
+            only a coarse estimate (see the module docstring), with a warning.
         h: the step.
 
     Returns:
@@ -76,6 +78,12 @@ def numerical_gradient(
         DTypeError: if ``x`` is not a floating-point NumPy array. An integer array
             cannot hold x + h: the book's code silently truncates and returns
             [25000, 35000] instead of [6, 8] at (3, 4).
+
+    Warns:
+        PrecisionWarning: ``x`` is float32 or float16, where h = 1e-4 is too coarse a
+            step (x + h keeps only a few of its digits): the estimate can be off in the
+            third digit. Work in float64 (``dtype=np.float64``, the default of every
+            network) for a meaningful result.
     """
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         given = type(x).__name__ if not isinstance(x, np.ndarray) else f"dtype {x.dtype}"
@@ -83,6 +91,14 @@ def numerical_gradient(
             "numerical_gradient: x must be a floating-point NumPy array, perturbed in "
             f"place; got {given}. Pass floats, e.g. np.array([3.0, 4.0]) or "
             "x.astype(np.float64)"
+        )
+    if x.dtype.itemsize < 8:
+        warnings.warn(
+            f"numerical_gradient: x is {x.dtype}, where the step h = {h:g} is too coarse "
+            "(x + h keeps only a few digits); expect errors in the third digit. Use float64 "
+            "arrays (networks: dtype=np.float64, the default)",
+            PrecisionWarning,
+            stacklevel=2,
         )
     grad = np.zeros_like(x)
     for idx in _indices(x.shape):
@@ -103,20 +119,41 @@ def gradient_descent(
     init_x: ArrayLike,
     lr: float = 0.01,
     step_num: int = 100,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Gradient descent x <- x - lr * grad f(x) with numerical gradients (book 4.4.1).
+) -> NDArray[np.float64]:
+    """Gradient descent x <- x - lr * grad f(x) with numerical gradients (book 4.4.1, eq. 4.7).
 
     Args:
         f: scalar function of a float64 array.
-        init_x: starting point (any shape; it is copied, never modified).
+        init_x: starting point (any shape). Unlike the book's code, it is copied and
+            never modified.
         lr: learning rate eta.
         step_num: number of updates.
 
     Returns:
+        The final point, float64, of the shape of ``init_x``, as the book's text
+        returns it. From (-3, 4) on x0^2 + x1^2: lr 0.1 reaches about
+        (-6.1e-10, 8.1e-10); lr 10 diverges to about (-2.6e13, -1.3e12); lr 1e-10
+        barely moves. :func:`gradient_descent_path` also returns the points visited.
+
+    Raises:
+        ValueError: if ``step_num`` is negative.
+    """
+    return gradient_descent_path(f, init_x, lr, step_num)[0]
+
+
+def gradient_descent_path(
+    f: Callable[[NDArray[Any]], Any],
+    init_x: ArrayLike,
+    lr: float = 0.01,
+    step_num: int = 100,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`gradient_descent` that also returns the path (book fig. 4-10).
+
+    The book's ``ch04/gradient_method.py`` returns the same pair.
+
+    Returns:
         ``(x, history)``: the final point (float64, shape of ``init_x``) and the points
-        before each update, shape ``(step_num, *init_x.shape)`` (book fig. 4-10).
-        From (-3, 4) on x0^2 + x1^2: lr 0.1 reaches about (-6.1e-10, 8.1e-10); lr 10
-        diverges to about (-2.6e13, -1.3e12); lr 1e-10 barely moves.
+        before each update, float64 ``(step_num, *init_x.shape)``.
 
     Raises:
         ValueError: if ``step_num`` is negative.

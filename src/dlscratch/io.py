@@ -239,17 +239,20 @@ def write_model_file(
     buffers: Mapping[str, NDArray[Any]] | None = None,
     extra: Mapping[str, Any] | None = None,
     extra_arrays: Mapping[str, NDArray[Any]] | None = None,
+    add_suffix: bool = True,
 ) -> Path:
     """Save arrays and metadata as an ``.npz`` model file, atomically.
 
     Args:
-        path: target file; ``.npz`` is appended if missing (as ``np.savez`` would).
+        path: target file; ``.npz`` is appended if missing (as ``np.savez`` would),
+            unless ``add_suffix`` is False.
         architecture: network class name, e.g. ``'TwoLayerNet'``.
         config: JSON-serialisable constructor arguments.
         params: trained parameters.
         buffers: other state arrays.
         extra: more JSON-serialisable metadata (training summary...).
         extra_arrays: more arrays, stored under ``extra/``.
+        add_suffix: append ``.npz`` to a name without it.
 
     Returns:
         The path written.
@@ -258,7 +261,7 @@ def write_model_file(
         TypeError: ``config`` or ``extra`` is not JSON-serialisable.
     """
     target = Path(path)
-    if target.suffix != ".npz":
+    if add_suffix and target.suffix != ".npz":
         target = target.with_name(target.name + ".npz")
     meta = {
         "format": FORMAT_NAME,
@@ -385,7 +388,8 @@ def load_network(
 
     A ``.pkl`` file holds bare parameters, so ``architecture`` says which network they
     belong to (the chapter-3 ``ThreeLayerNet`` for ``sample_weight.pkl``); they are
-    converted to ``dtype`` (float32 by default). A ``.npz`` names its own architecture,
+    converted to ``dtype`` (float64 by default, as everywhere in the Python API; the
+    CLI asks for float32). A ``.npz`` names its own architecture,
     and ``architecture`` is ignored for it.
 
     Raises:
@@ -400,5 +404,5 @@ def load_network(
     cls = NETWORKS.get(architecture)
     if cls is None:
         raise ModelFileError(f"unknown architecture {architecture!r}; known: {sorted(NETWORKS)}")
-    dt = np.dtype(dtype) if dtype is not None else np.dtype(np.float32)
+    dt = np.dtype(dtype) if dtype is not None else np.dtype(np.float64)
     return cls.from_book_params(load_book_params(p), dtype=dt)

@@ -772,7 +772,9 @@ class Convolution:
 
     Args:
         W: filters (FN, C, FH, FW), kept by reference as ``self.W``.
-        b: biases (FN,), kept as ``self.b``.
+        b: biases (FN,), kept as ``self.b``; or one number added to every filter's
+            output (the book's ``apply_filter.py`` passes ``b = 0``). ``db`` is (FN,)
+            either way.
         stride: step of the filter, >= 1.
         pad: zeros added around each image, >= 0.
 
@@ -790,10 +792,10 @@ class Convolution:
     def __init__(self, W: Array, b: Array, stride: int = 1, pad: int = 0) -> None:
         if np.ndim(W) != 4:
             raise ShapeError(f"Convolution: W must be 4-D (FN, C, FH, FW); got shape {np.shape(W)}")
-        if np.shape(b) != (np.shape(W)[0],):
+        if np.shape(b) not in ((), (np.shape(W)[0],)):
             raise ShapeError(
                 f"Convolution: b must have shape ({np.shape(W)[0]},) to match W "
-                f"{np.shape(W)}; got {np.shape(b)}"
+                f"{np.shape(W)}, or be one number; got {np.shape(b)}"
             )
         _check_positive("stride", stride)
         _check_pad(pad)
@@ -819,7 +821,7 @@ class Convolution:
         out_h, out_w = self._out_hw(xa)
         col_t = _im2col_t(xa, FH, FW, self.stride, self.pad)  # (C*FH*FW, N*OH*OW)
         out = np.matmul(self.W.reshape(FN, -1), col_t)  # (FN, N*OH*OW)
-        out += self.b[:, None]
+        out += np.reshape(self.b, (-1, 1))  # (FN, 1), or (1, 1) for the book's scalar b
         self.x, self.col_t = xa, col_t
         # (FN, N, OH, OW) -> (N, FN, OH, OW), copied so that the layers that follow
         # stream through C-contiguous memory.

@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -164,12 +164,15 @@ class Optimizer(ABC):
     # Names of the per-key state dicts, as returned by _states() (checkpoints use them).
     _state_names: ClassVar[tuple[str, ...]] = ()
 
-    def update(self, params: Mapping[str, NDArray[Any]], grads: Mapping[str, ArrayLike]) -> None:
+    def update(self, params: MutableMapping[str, Any], grads: Mapping[str, ArrayLike]) -> None:
         """Apply one step to every array in ``params``, in place.
 
         Args:
             params: name -> floating-point array, changed in place (identity and dtype
-                are kept).
+                are kept). A value may also be a Python number, as in the book's
+                ``params = {'x': -7.0, 'y': 2.0}`` (ch. 6, fig. 6-8): it is replaced by
+                its updated value, a Python float, as ``params[key] -= lr * g``
+                replaces it in the book's code.
             grads: name -> gradient of the loss w.r.t. ``params[name]``, same shape. Keys
                 not in ``params`` are ignored; ``grads`` is never modified.
 
@@ -183,6 +186,20 @@ class Optimizer(ABC):
 
         Nothing is changed when one of these is raised for a wrong argument.
         """
+        numbers = [
+            k
+            for k, v in params.items()
+            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        ]
+        if numbers:
+            # Update 0-d float64 arrays in their place, then hand floats back.
+            work = {
+                k: np.array(v, dtype=np.float64) if k in numbers else v for k, v in params.items()
+            }
+            self.update(work, grads)
+            for k in numbers:
+                params[k] = float(work[k])
+            return
         checked = _checked_grads(params, grads)
         for store in self._states():
             for key, param in params.items():

@@ -24,8 +24,12 @@ class Perceptron:
         weights: the weights ``w``, shape ``(d,)``.
         bias: the bias ``b`` (book 2.3.2 writes b = -theta).
 
-    Calling the perceptron on one input ``(d,)`` returns an ``int``; on a batch
-    ``(N, d)`` it returns an int64 array ``(N,)``.
+    Call it the book's way, with the inputs as separate arguments (``AND(1, 1)``
+    gives 1), or with one input ``(d,)`` (returns an ``int``), or a batch ``(N, d)``
+    (returns an int64 array ``(N,)``).
+
+    Raises:
+        ShapeError: the inputs do not match the number of weights.
     """
 
     def __init__(self, weights: ArrayLike, bias: float) -> None:
@@ -48,7 +52,11 @@ class Perceptron:
         a = xa @ self.weights + self.bias
         return float(a) if xa.ndim == 1 else a
 
-    def __call__(self, x: ArrayLike) -> Any:
+    def __call__(self, *inputs: ArrayLike) -> Any:
+        # AND(x1, x2) as the book writes it, or AND(x) with x of shape (d,) or (N, d).
+        if not inputs:
+            raise TypeError("a gate takes its inputs: gate(x1, x2), or gate(x) with x (d,)/(N, d)")
+        x = inputs[0] if len(inputs) == 1 else np.stack(np.broadcast_arrays(*inputs), axis=-1)
         a = self.pre_activation(x)
         if isinstance(a, float):
             return int(a > 0)
@@ -61,14 +69,14 @@ NAND = Perceptron([-0.5, -0.5], 0.7)
 OR = Perceptron([0.5, 0.5], -0.2)
 
 
-def XOR(x: ArrayLike) -> Any:
-    """XOR as a two-layer perceptron: AND(NAND(x), OR(x)) (book 2.5.2, fig. 2-13).
+def XOR(*inputs: ArrayLike) -> Any:
+    """XOR as a two-layer perceptron: AND(NAND(x1, x2), OR(x1, x2)) (book 2.5.2, fig. 2-13).
 
-    Takes one input ``(2,)`` (returns an int) or a batch ``(N, 2)`` (returns ``(N,)``).
+    Called like the other gates: ``XOR(1, 0)`` as the book, or with one input ``(2,)``
+    (returns an int) or a batch ``(N, 2)`` (returns ``(N,)``).
     """
-    xa = np.asarray(x, dtype=np.float64)
-    hidden = np.stack([np.asarray(NAND(xa)), np.asarray(OR(xa))], axis=-1)
-    return AND(hidden)
+    s1, s2 = NAND(*inputs), OR(*inputs)
+    return AND(s1, s2)
 
 
 def truth_table(gate: Any) -> list[tuple[int, int, int]]:

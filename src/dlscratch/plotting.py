@@ -26,7 +26,7 @@ from dlscratch.experiments import (
     smooth_curve,
 )
 from dlscratch.functions import relu, sigmoid, step_function
-from dlscratch.gradient import gradient_descent, numerical_diff, numerical_gradient
+from dlscratch.gradient import gradient_descent_path, numerical_diff, numerical_gradient
 from dlscratch.io import atomic_write
 
 __all__ = [
@@ -135,7 +135,7 @@ def plot_descent_path(
     init_x: ArrayLike = (-3.0, 4.0), lr: float = 0.1, step_num: int = 20
 ) -> Figure:
     """Gradient descent on x0^2 + x1^2 from ``init_x`` (book fig. 4-10)."""
-    _, history = gradient_descent(_function_2, np.asarray(init_x, dtype=float), lr, step_num)
+    _, history = gradient_descent_path(_function_2, np.asarray(init_x, dtype=float), lr, step_num)
     fig = Figure(figsize=(6, 6))
     ax = fig.add_subplot()
     ax.plot([-5, 5], [0, 0], "--b", linewidth=0.5)

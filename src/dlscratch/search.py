@@ -230,7 +230,7 @@ def run_trial(
     trainer = Trainer(
         net, xt, t_train, xv, t_val,
         epochs=epochs, mini_batch_size=min(batch_size, xt.shape[0]), optimizer="sgd",
-        optimizer_param={"lr": lr}, seed=seed + 1,
+        optimizer_param={"lr": lr}, seed=seed + 1, verbose=False,
     )  # fmt: skip
     diverged = False
     try:

@@ -8,6 +8,12 @@ from the book, on purpose:
   replacement at every step). Same seed, same batches.
 - The loss recorded for an iteration is the one computed while taking its gradient,
   before the update (the book recomputes it after the update, a second forward pass).
+- Accuracy is evaluated at the end of each epoch (the book evaluates at the start of
+  each, so its first entry is the untrained network's); either way
+  ``train_acc_list`` has one entry per epoch.
+- With ``verbose`` (the default, as the book) it prints the book's epoch lines and
+  final test accuracy, but not the book's "train loss" line for every iteration:
+  ``train_loss_list`` keeps those.
 - A NaN or infinite loss stops training with :class:`TrainingDivergedError` before the
   bad gradient is applied.
 """
@@ -26,6 +32,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dlscratch.errors import ShapeError, TrainingDivergedError
+from dlscratch.networks.base import Network
 from dlscratch.optimizers import Optimizer, get_optimizer
 
 __all__ = [
@@ -133,8 +140,10 @@ class Trainer:
     """Mini-batch training with per-epoch evaluation (book 6, ``common/trainer.py``).
 
     Args:
-        network: a network with ``params``, ``loss``, ``accuracy`` and ``gradient``
-            (backprop) or ``numerical_gradient``.
+        network: any object with the book's protocol: ``params`` (a dict of arrays),
+            ``loss(x, t)``, ``accuracy(x, t)`` and ``gradient(x, t)`` (backprop) or
+            ``numerical_gradient(x, t)``, e.g. a class of your own. Checkpoints need
+            one of dlscratch's networks.
         x_train, t_train, x_test, t_test: data, batch first; labels or one-hot.
         epochs: passes over the training set (ignored when ``iters`` is given).
         mini_batch_size: samples per update.
@@ -142,6 +151,8 @@ class Trainer:
         optimizer_param: keyword arguments for the named optimizer, e.g. ``{'lr': 0.1}``.
         evaluate_sample_num_per_epoch: evaluate accuracy on only the first this many
             samples of each set (``None``: all of them).
+        verbose: print ``=== epoch:1, train acc:..., test acc:... ===`` after each
+            epoch and the final test accuracy, as the book's Trainer does (default).
         train_eval_samples: evaluate training accuracy on only the first this many
             training samples (default: as ``evaluate_sample_num_per_epoch``). Saves
             time for ConvNets while the test accuracy stays exact.
@@ -160,7 +171,8 @@ class Trainer:
             history. :meth:`load_checkpoint` continues from it; with the same seed
             the result equals that of an uninterrupted run.
 
-    After :meth:`train`, ``history`` holds the measurements.
+    After :meth:`train`, ``history`` holds the measurements, and the book's
+    ``train_loss_list``, ``train_acc_list`` and ``test_acc_list`` give them too.
 
     Raises:
         ShapeError, ValueError: bad data shapes or settings (at construction).
@@ -179,6 +191,7 @@ class Trainer:
         optimizer: str | Optimizer = "sgd",
         optimizer_param: Mapping[str, Any] | None = None,
         evaluate_sample_num_per_epoch: int | None = None,
+        verbose: bool = True,
         seed: int | None = None,
         iters: int | None = None,
         grad: str = "backprop",
@@ -201,7 +214,13 @@ class Trainer:
         n = self.x_train.shape[0]
         if not 1 <= mini_batch_size <= n:
             raise ValueError(
-                f"mini_batch_size: expected 1..{n} (the training set size), got {mini_batch_size}"
+                f"mini_batch_size: the mini-batch size must lie in 1..{n} (the number of "
+                f"training samples); got {mini_batch_size}"
+            )
+        if checkpoint_dir is not None and not isinstance(network, Network):
+            raise TypeError(
+                f"checkpoint_dir: checkpoints need one of dlscratch's networks; got a "
+                f"{type(network).__name__}"
             )
         if grad not in ("backprop", "numerical"):
             raise ValueError(f"grad: expected 'backprop' or 'numerical', got {grad!r}")
@@ -231,6 +250,7 @@ class Trainer:
         self.grad = grad
         self.eval_batch_size = eval_batch_size
         self.progress = progress
+        self.verbose = verbose
         self.on_epoch = on_epoch
         self.seed = seed
         self.rng = np.random.default_rng(seed)
@@ -260,7 +280,11 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self.grad == "backprop":
                 grads = self.network.gradient(x_batch, t_batch)
-                loss = float(self.network.last_loss)
+                # Our networks keep the loss of their forward pass; others compute it.
+                last_loss = getattr(self.network, "last_loss", None)
+                loss = float(
+                    last_loss if last_loss is not None else self.network.loss(x_batch, t_batch)
+                )
             else:
                 loss = float(self.network.loss(x_batch, t_batch))
                 grads = self.network.numerical_gradient(x_batch, t_batch)
@@ -293,13 +317,34 @@ class Trainer:
             (self.x_train, self.t_train) if kt is None else (self.x_train[:kt], self.t_train[:kt])
         )
         xte, tte = (self.x_test, self.t_test) if k is None else (self.x_test[:k], self.t_test[:k])
-        train_acc = self.network.accuracy(xtr, ttr, batch_size=self.eval_batch_size)
-        test_acc = self.network.accuracy(xte, tte, batch_size=self.eval_batch_size)
+        train_acc = self._accuracy(xtr, ttr)
+        test_acc = self._accuracy(xte, tte)
         self.history.epoch_iters.append(self.iteration)
         self.history.epoch_seconds.append(time.perf_counter() - self._start)
         self.history.train_acc.append(train_acc)
         self.history.test_acc.append(test_acc)
         return train_acc, test_acc
+
+    def _accuracy(self, x: Array, t: Array) -> float:
+        if isinstance(self.network, Network):
+            return self.network.accuracy(x, t, batch_size=self.eval_batch_size)
+        return float(self.network.accuracy(x, t))  # the book's protocol: (x, t) only
+
+    # The book's names for the history (``common/trainer.py``).
+    @property
+    def train_loss_list(self) -> list[float]:
+        """Mini-batch loss of every iteration (the book's name for ``history.loss``)."""
+        return self.history.loss
+
+    @property
+    def train_acc_list(self) -> list[float]:
+        """Training accuracy after each epoch (``history.train_acc``)."""
+        return self.history.train_acc
+
+    @property
+    def test_acc_list(self) -> list[float]:
+        """Test accuracy after each epoch (``history.test_acc``)."""
+        return self.history.test_acc
 
     def train(self) -> History:
         """Run until ``max_iter`` updates, evaluating at the end of every epoch.
@@ -329,6 +374,11 @@ class Trainer:
                     self.history.seconds = time.perf_counter() - start
                     epoch = math.ceil(self.iteration / self.iter_per_epoch)
                     bar.set_description(f"epoch {epoch}/{self.epochs} test acc {test_acc:.4f}")
+                    if self.verbose:
+                        bar.write(
+                            f"=== epoch:{epoch}, train acc:{self.history.train_acc[-1]}, "
+                            f"test acc:{test_acc} ==="
+                        )
                     if self.lr_decay != 1.0 and self.iteration % self.iter_per_epoch == 0:
                         self.optimizer.lr *= self.lr_decay
                     if self.checkpoint_path is not None:
@@ -338,6 +388,13 @@ class Trainer:
         finally:
             bar.close()
             self.history.seconds = time.perf_counter() - start
+        if self.verbose:
+            if self.evaluate_sample_num is None and self.history.test_acc:
+                final = self.history.test_acc[-1]
+            else:  # the book's final line is for the whole test set
+                final = self._accuracy(self.x_test, self.t_test)
+            print("=============== Final Test Accuracy ===============")
+            print(f"test acc:{final}")
         return self.history
 
     # -- checkpoints -------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Networks of the book, chapter by chapter (3: ThreeLayerNet, 4: SimpleNet,
-4-5: TwoLayerNet, 6: MultiLayerNet, 7: SimpleConvNet, 8: DeepConvNet).
+4-5: TwoLayerNet, 6: MultiLayerNet, 7: SimpleConvNet, 8: DeepConvNet), under the
+book's names too (``simpleNet``, ``MultiLayerNetExtend``). All compute in float64
+unless built with ``dtype=np.float32``.
 
 ``NETWORKS`` maps each architecture name, as stored in model files, to its class.
 """
@@ -8,8 +10,8 @@ from __future__ import annotations
 
 from dlscratch.networks.base import LayeredNetwork, Network, weight_std
 from dlscratch.networks.convnet import DeepConvNet, SimpleConvNet
-from dlscratch.networks.multi_layer import MultiLayerNet
-from dlscratch.networks.simple import SimpleNet
+from dlscratch.networks.multi_layer import MultiLayerNet, MultiLayerNetExtend
+from dlscratch.networks.simple import SimpleNet, simpleNet
 from dlscratch.networks.three_layer import ThreeLayerNet, forward, init_network
 from dlscratch.networks.two_layer import TwoLayerNet
 
@@ -23,6 +25,7 @@ __all__ = [
     "DeepConvNet",
     "LayeredNetwork",
     "MultiLayerNet",
+    "MultiLayerNetExtend",
     "Network",
     "SimpleConvNet",
     "SimpleNet",
@@ -30,5 +33,6 @@ __all__ = [
     "TwoLayerNet",
     "forward",
     "init_network",
+    "simpleNet",
     "weight_std",
 ]

@@ -10,7 +10,9 @@ file, changing dtype, swapping in float64 copies for a numerical gradient) calls
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -20,7 +22,13 @@ from dlscratch import gradient as _gradient
 from dlscratch.errors import ModelFileError, ShapeError
 from dlscratch.layers import BatchNormalization, Dropout, SoftmaxWithLoss
 
-__all__ = ["LayeredNetwork", "Network", "resolve_dtype"]
+__all__ = [
+    "LayeredNetwork",
+    "Network",
+    "child_generator",
+    "resolve_dtype",
+    "weight_generator",
+]
 
 Array = NDArray[Any]
 
@@ -35,6 +43,23 @@ def resolve_dtype(dtype: DTypeLike) -> np.dtype[Any]:
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"dtype: expected float32 or float64, got {dt}")
     return dt
+
+
+def weight_generator(seed: int | None) -> Any:
+    """Where a network draws its initial weights (``.standard_normal(shape)``).
+
+    ``np.random.default_rng(seed)`` for a seed. For ``None``, NumPy's global generator,
+    as the book's ``np.random.randn`` does: ``np.random.seed(0)`` before building a
+    network then reproduces it, and draws the very weights of the book's code.
+    """
+    return np.random if seed is None else np.random.default_rng(seed)
+
+
+def child_generator(rng: Any) -> np.random.Generator:
+    """A new Generator seeded from ``rng`` (a :func:`weight_generator`), for dropout masks."""
+    if isinstance(rng, np.random.Generator):
+        return np.random.default_rng(rng.integers(0, 2**63))
+    return np.random.default_rng(rng.randint(0, 2**63, dtype=np.int64))
 
 
 def _iter_batches(n: int, batch_size: int | None) -> Iterator[slice]:
@@ -67,13 +92,13 @@ class Network:
         raise NotImplementedError
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], dtype: DTypeLike = np.float32) -> Network:
+    def from_config(cls, config: Mapping[str, Any], dtype: DTypeLike = np.float64) -> Network:
         """A fresh network built from :meth:`get_config`'s output (used to load files)."""
         return cls(**config, dtype=dtype)  # type: ignore[call-arg]
 
     @classmethod
     def from_book_params(
-        cls, params: Mapping[str, ArrayLike], dtype: DTypeLike = np.float32
+        cls, params: Mapping[str, ArrayLike], dtype: DTypeLike = np.float64
     ) -> Network:
         """This network with the parameters of one of the book's pickles.
 
@@ -85,7 +110,7 @@ class Network:
     # -- shared ------------------------------------------------------------------------
     @property
     def dtype(self) -> np.dtype[Any]:
-        """The dtype of the parameters (float32 unless asked otherwise)."""
+        """The dtype of the parameters (float64 unless asked otherwise)."""
         return next(iter(self.params.values())).dtype
 
     def buffers(self) -> dict[str, Array]:
@@ -100,12 +125,28 @@ class Network:
     def _bind(self) -> None:
         """Point the layers at the arrays now in ``params`` (no-op without layers)."""
 
-    def load_params(self, params: Mapping[str, ArrayLike]) -> None:
+    def load_params(
+        self, params: Mapping[str, ArrayLike] | str | os.PathLike[str] = "params.pkl"
+    ) -> None:
         """Replace the parameters with copies of ``params`` in this network's dtype.
 
+        ``params`` is a dict ``{name: array}``, or a file, as the book's ch. 7-8
+        ``network.load_params("params.pkl")``: a model file of ours (what
+        :meth:`save_params` or :func:`dlscratch.io.save_model` write; recognised by
+        its content, whatever its name; batch-norm statistics come with it), or one of
+        the book's pickles, read with :func:`dlscratch.io.load_book_params`, which
+        admits NumPy arrays only and runs nothing from the file. Unlike the book's
+        code, which keeps the file's arrays as they are, they are copied into this
+        network's dtype.
+
         Raises:
-            ModelFileError: a name is missing or extra, or a shape differs.
+            ModelFileError: a missing or unreadable file, a model file of another
+                architecture, a parameter name missing or extra, or a shape differs.
+            UnsafePickleError: a pickle that names anything but NumPy arrays.
         """
+        buffers: Mapping[str, Array] = {}
+        if isinstance(params, (str, os.PathLike)):
+            params, buffers = self._read_params_file(Path(params))
         missing = set(self.params) - set(params)
         extra = set(params) - set(self.params)
         if missing or extra:
@@ -125,6 +166,51 @@ class Network:
             new[name] = np.array(arr, dtype=dtype, order="C")
         self.params = new
         self._bind()
+        if buffers:
+            self.load_buffers({k: v.astype(dtype) for k, v in buffers.items()})
+
+    def _read_params_file(self, path: Path) -> tuple[dict[str, Array], dict[str, Array]]:
+        """``(params, buffers)`` from our model file or the book's pickle (by content)."""
+        from dlscratch.io import load_book_params, read_model_file
+
+        try:
+            with path.open("rb") as fh:
+                is_zip = fh.read(4) == b"PK\x03\x04"  # .npz files are zip archives
+        except OSError as e:
+            raise ModelFileError(f"{path}: cannot read the parameter file: {e.strerror}") from None
+        if not is_zip:
+            return load_book_params(path), {}
+        mf = read_model_file(path)
+        if mf.architecture != self.architecture:
+            raise ModelFileError(
+                f"{path}: parameters of a {mf.architecture}, but this network is a "
+                f"{self.architecture}"
+            )
+        return mf.params, mf.buffers
+
+    def save_params(self, file_name: str | os.PathLike[str] = "params.pkl") -> Path:
+        """Save the parameters to ``file_name``, as the book's ch. 7-8 ``save_params``.
+
+        Unlike the book, which pickles the dict, this writes our model file (an
+        ``.npz`` archive with JSON metadata naming the architecture; no pickle, so
+        loading it can run no code), atomically, under exactly the name given (the
+        book's ``params.pkl`` too). :meth:`load_params` and ``dlscratch evaluate``
+        read it back.
+
+        Returns:
+            The path written.
+        """
+        from dlscratch.io import write_model_file
+
+        return write_model_file(
+            file_name,
+            self.architecture,
+            self.get_config(),
+            self.params,
+            self.buffers(),
+            extra={"dtype": str(self.dtype)},
+            add_suffix=False,
+        )
 
     def astype(self, dtype: DTypeLike) -> Network:
         """Convert all parameters (and buffers) to ``dtype`` in place; returns ``self``."""
@@ -227,6 +313,11 @@ class LayeredNetwork(Network):
         self.layers: dict[str, Any] = {}
         self.last_layer = SoftmaxWithLoss()
         self._slots: dict[str, tuple[Any, str]] = {}
+
+    @property
+    def lastLayer(self) -> SoftmaxWithLoss:  # the book's attribute name
+        """The book's name (ch. 5 ``TwoLayerNet``) for :attr:`last_layer`."""
+        return self.last_layer
 
     def _bind(self) -> None:
         for name, (layer, attr) in self._slots.items():

@@ -10,9 +10,9 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from dlscratch.errors import ShapeError
 from dlscratch.functions import cross_entropy_error, softmax
-from dlscratch.networks.base import Network
+from dlscratch.networks.base import Network, weight_generator
 
-__all__ = ["SimpleNet"]
+__all__ = ["SimpleNet", "simpleNet"]
 
 
 class SimpleNet(Network):
@@ -21,7 +21,10 @@ class SimpleNet(Network):
     Args:
         W: initial weights ``(2, 3)`` (float64); if omitted, drawn from a standard
             normal with ``seed`` (the book uses ``np.random.randn(2, 3)``).
-        seed: seed for the random weights.
+        seed: seed for the random weights; ``None`` draws from NumPy's global
+            generator as the book does, so ``np.random.seed`` reproduces it.
+
+    The book's name for this class, ``simpleNet``, is the same class.
 
     The book reads and perturbs ``net.W``; ``net.params['W']`` is the same array, so
     ``f = lambda w: net.loss(x, t); numerical_gradient(f, net.W)`` works as printed.
@@ -33,7 +36,7 @@ class SimpleNet(Network):
 
     def __init__(self, W: ArrayLike | None = None, seed: int | None = None) -> None:
         if W is None:
-            w = np.random.default_rng(seed).standard_normal((2, 3))
+            w = weight_generator(seed).standard_normal((2, 3))
         else:
             w = np.array(W, dtype=np.float64)
         if w.ndim != 2:
@@ -63,3 +66,6 @@ class SimpleNet(Network):
     def loss(self, x: ArrayLike, t: ArrayLike, train_flg: bool = True) -> float:
         """Cross-entropy of softmax(x @ W) against ``t`` (one-hot or label)."""
         return cross_entropy_error(softmax(self.predict(x)), t)
+
+
+simpleNet = SimpleNet  # the book's name (ch. 4, ``gradient_simplenet.py``)

@@ -54,7 +54,8 @@ class ThreeLayerNet(Network):
         params: ``W1, b1, W2, b2, W3, b3`` (W_i of shape (in, out)); copied into
             ``dtype``.
         output: ``'softmax'`` (classification, the default) or ``'identity'``.
-        dtype: float32 (default) or float64.
+        dtype: float64 (the default, as the book) or float32 (about twice as fast;
+            the CLI's default).
 
     Raises:
         ModelFileError: a parameter is missing or the shapes do not chain.
@@ -67,7 +68,7 @@ class ThreeLayerNet(Network):
         self,
         params: Mapping[str, ArrayLike],
         output: str = "softmax",
-        dtype: DTypeLike = np.float32,
+        dtype: DTypeLike = np.float64,
     ) -> None:
         if output not in _OUTPUTS:
             raise ValueError(f"output: expected one of {sorted(_OUTPUTS)}, got {output!r}")
@@ -104,7 +105,7 @@ class ThreeLayerNet(Network):
         }
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any], dtype: DTypeLike = np.float32) -> ThreeLayerNet:
+    def from_config(cls, config: Mapping[str, Any], dtype: DTypeLike = np.float64) -> ThreeLayerNet:
         """A zero-initialised network of the sizes in ``config`` (for loading files)."""
         s = list(config["sizes"])
         params = {}
@@ -115,7 +116,7 @@ class ThreeLayerNet(Network):
 
     @classmethod
     def from_book_params(
-        cls, params: Mapping[str, ArrayLike], dtype: DTypeLike = np.float32
+        cls, params: Mapping[str, ArrayLike], dtype: DTypeLike = np.float64
     ) -> ThreeLayerNet:
         """The chapter-3 network from ``sample_weight.pkl``'s parameters (book 3.6.2)."""
         return cls(params, dtype=dtype)
