@@ -123,3 +123,35 @@ def test_gradcheck_prints_tiny_differences(mnist_dir, capsys):
     assert len(rows) == 4
     for row in rows:
         assert float(row[-3]) < 1e-6  # mean |diff|
+
+
+def test_chapters_lists_every_script_with_both_titles(capsys):
+    assert main(["chapters"]) == 0
+    out = capsys.readouterr().out
+    assert "ch02/and_gate" in out and "AND 게이트" in out and "AND gate" in out
+    assert "ch03/neuralnet_mnist " in out and "3.6.2" in out
+
+
+def test_chapters_runs_a_script_by_name_with_its_options(capsys):
+    assert main(["chapters", "ch02/xor_gate"]) == 0
+    assert "(1, 1) -> 0" in capsys.readouterr().out
+    assert main(["chapters", "ch09/nothing"]) == 2
+    assert "no script named 'ch09/nothing'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["train", "--train-size", "50", "--batch-size", "100", "-q"], "--batch-size: "),
+        (["train", "--model", "multi-layer", "--dropout", "1.5", "-q"], "--dropout: expected"),
+        (["train", "--init", "foo", "-q"], "--init: expected"),
+        (["train", "--lr-decay", "2", "-q"], "--lr-decay: expected"),
+    ],
+)
+@pytest.mark.mnist
+def test_errors_name_the_flag_not_the_internal_argument(argv, message, capsys, mnist_dir):
+    assert main([*argv, "--data-dir", str(mnist_dir)]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    for internal in ("mini_batch_size", "dropout_ratio", "weight_init_std", "lr_decay:"):
+        assert internal not in err

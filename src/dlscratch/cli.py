@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import textwrap
 import time
@@ -24,6 +25,28 @@ from dlscratch import __version__
 from dlscratch.errors import DlscratchError
 
 # --------------------------------------------------------------------------- helpers
+
+
+# The library's argument names (the book's) and the flags that set them: errors raised
+# by the library name the argument, and a CLI user should read the flag they typed.
+_FLAGS = {
+    "mini_batch_size": "--batch-size",
+    "batch_size": "--batch-size",
+    "train_size": "--train-size",
+    "val_ratio": "--val-ratio",
+    "dropout_ratio": "--dropout",
+    "weight_decay_lambda": "--weight-decay",
+    "weight_init_std": "--init",
+    "lr_decay": "--lr-decay",
+    "hidden_size_list": "--hidden",
+    "hidden_size": "--hidden",
+}
+_FLAG_PATTERN = re.compile(r"(?<![-\w])(" + "|".join(_FLAGS) + r")\b")
+
+
+def _with_flags(message: str) -> str:
+    """``message`` with the library's argument names replaced by the CLI's flags."""
+    return _FLAG_PATTERN.sub(lambda m: _FLAGS[m.group(1)], message)
 
 
 def _out(text: str = "") -> None:
@@ -100,6 +123,27 @@ def cmd_gates(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- data
 
 _SHADES = " .:-=+*#%@"
+
+
+def cmd_chapters(args: argparse.Namespace) -> int:
+    from dlscratch.chapters import list_scripts, run_script
+
+    if args.script is not None:
+        run_script(args.script, args.script_args)
+        return 0
+    scripts = list_scripts()
+    width = max(len(s.name) for s in scripts)
+    chapter = ""
+    for s in scripts:
+        if s.name.split("/")[0] != chapter:
+            chapter = s.name.split("/")[0]
+            _out(f"\n{chapter}" if chapter != scripts[0].name.split("/")[0] else chapter)
+        _out(f"  {s.name:{width}s}  {s.section:7s} {s.title_ko} / {s.title_en}")
+    _out(
+        "\nrun one: dlscratch chapters NAME [--help | options], e.g. "
+        "dlscratch chapters ch03/neuralnet_mnist"
+    )
+    return 0
 
 
 def digit_to_text(image: np.ndarray) -> str:
@@ -347,6 +391,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     (x_train, t_train), (x_test, t_test) = _load_mnist(args, flatten=not image)
     if args.train_size:
         x_train, t_train = x_train[: args.train_size], t_train[: args.train_size]
+    if s["batch_size"] > x_train.shape[0]:
+        raise DlscratchError(
+            f"--batch-size: a mini-batch cannot hold more than the {x_train.shape[0]} "
+            f"training images (--train-size); got {s['batch_size']}"
+        )
     x_train = x_train.astype(args.dtype, copy=False)
     x_test = x_test.astype(args.dtype, copy=False)
     if resuming and checkpoint is not None:
@@ -747,6 +796,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gates", help="truth tables of AND, NAND, OR and XOR (ch. 2)")
     p.set_defaults(func=cmd_gates)
 
+    p = sub.add_parser(
+        "chapters",
+        help="the book's examples as scripts: list them, or run one by name (ch. 2-8)",
+        description="Without NAME, list the chapter scripts (book section, Korean and English "
+        "title). With NAME (e.g. ch03/neuralnet_mnist), run that script; the options after "
+        "NAME are the script's own (NAME --help lists them).",
+    )
+    p.add_argument("script", nargs="?", metavar="NAME", help="the script to run")
+    p.add_argument("script_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_chapters)
+
     p = sub.add_parser("data", help="the MNIST files: where they are, and single digits")
     dsub = p.add_subparsers(dest="data_command", required=True, metavar="ACTION")
     q = dsub.add_parser(
@@ -964,7 +1024,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DlscratchError, ValueError, OSError) as e:
         # Bad input the user can fix (dlscratch's errors, ValueErrors raised while
         # validating arguments, files that cannot be read or written): one line.
-        _err(f"error: {e}")
+        _err(f"error: {_with_flags(str(e))}")
         return 2
     except KeyboardInterrupt:
         _err("interrupted")

@@ -38,6 +38,7 @@ from dlscratch.functions import relu, sigmoid
 from dlscratch.networks import MultiLayerNet, weight_std
 from dlscratch.optimizers import SGD, Optimizer, get_optimizer, optimize_path
 from dlscratch.trainer import History, Trainer
+from dlscratch.util import smooth_curve
 
 __all__ = [
     "BATCHNORM_STDS",
@@ -285,42 +286,6 @@ BOOK_OPTIMIZER_COMPARISON: dict[str, tuple[str, float]] = {
     "Adam": ("adam", 0.001),
 }
 """Display name -> (optimizer, lr) of book fig. 6-9 (ch06/optimizer_compare_mnist.py)."""
-
-
-def smooth_curve(x: ArrayLike, window_len: int = 11) -> Array:
-    """A smoothed copy of a noisy curve, the book's ``common/util.smooth_curve``.
-
-    Convolves with a normalised Kaiser window (beta 2) of ``window_len`` points after
-    reflecting the ends, so the output has the input's length and no edge dip.
-    Curves shorter than the window use a window of (odd) length <= len(x); fewer than
-    3 points come back unchanged.
-
-    Args:
-        x: 1-D values, e.g. losses per iteration.
-        window_len: window length in points (odd; an even one is reduced by 1).
-
-    Returns:
-        float64 array of the shape of ``x``.
-
-    Raises:
-        ShapeError: ``x`` is not 1-D.
-        ValueError: ``window_len`` < 1.
-    """
-    a = np.asarray(x, dtype=np.float64)
-    if a.ndim != 1:
-        raise ShapeError(f"x: expected a 1-D curve, got shape {a.shape}")
-    if window_len < 1:
-        raise ValueError(f"window_len: expected a positive length, got {window_len}")
-    n = min(int(window_len), a.size)
-    if n % 2 == 0:
-        n -= 1
-    if n < 3:
-        return a.copy()
-    s = np.r_[a[n - 1 : 0 : -1], a, a[-1:-n:-1]]
-    w = np.kaiser(n, 2)
-    y = np.convolve(w / w.sum(), s, mode="valid")
-    half = n // 2
-    return y[half : half + a.size]
 
 
 def compare_optimizers(
