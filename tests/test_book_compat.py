@@ -237,7 +237,7 @@ def test_save_params_and_load_params_take_file_names(tmp_path, monkeypatch):
     with pytest.raises(ModelFileError, match=r"nope\.pkl: cannot read") as err:
         again.load_params("nope.pkl")
     assert "'n', 'o'" not in str(err.value)  # not the file name's letters
-    with pytest.raises(ModelFileError, match="SimpleConvNet.*TwoLayerNet"):
+    with pytest.raises(ModelFileError, match=r"SimpleConvNet.*TwoLayerNet"):
         TwoLayerNet(4, 3, 2).load_params("params.pkl")
 
 
