@@ -168,3 +168,24 @@ def test_model_files_get_the_usual_permissions(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_safe_pickle_is_a_drop_in_for_the_books_pickle_load(tmp_path, book_weights):
+    import pickle as std_pickle
+
+    from dlscratch import safe_pickle as pickle
+
+    with open(book_weights / "sample_weight.pkl", "rb") as f:
+        network = pickle.load(f)
+    with open(book_weights / "sample_weight.pkl", "rb") as f:
+        expected = std_pickle.load(f)  # trusted file: compare with the real thing
+    assert sorted(network) == sorted(expected)
+    for key in expected:
+        np.testing.assert_array_equal(network[key], expected[key])
+    data = pickle.dumps({"a": np.arange(3.0), "b": [1, (2, "x")]})
+    again = pickle.loads(data)
+    np.testing.assert_array_equal(again["a"], [0.0, 1.0, 2.0])
+    assert again["b"] == [1, (2, "x")]
+    evil = std_pickle.dumps(print)  # names builtins.print
+    with pytest.raises(UnsafePickleError, match=r"builtins\.print"):
+        pickle.loads(evil)

@@ -44,6 +44,7 @@ __all__ = [
     "load_network",
     "read_model_file",
     "save_model",
+    "unpickle_arrays",
     "write_model_file",
 ]
 
@@ -116,6 +117,27 @@ class _ArrayOnlyUnpickler(pickle.Unpickler):
         return lambda *args: found(*args)
 
 
+def unpickle_arrays(file: IO[bytes], source: str = "") -> Any:
+    """Unpickle ``file`` admitting only NumPy arrays in dicts, lists and tuples.
+
+    Any other global the pickle names is refused before anything runs (the reason
+    :func:`pickle.load` must never see an untrusted file). Used by
+    :func:`load_book_params` and :mod:`dlscratch.safe_pickle`.
+
+    Args:
+        file: a binary file open for reading.
+        source: the file's name, for error messages (default: ``file.name``).
+
+    Returns:
+        What the pickle holds: arrays, dicts, lists, tuples, strings, numbers.
+
+    Raises:
+        UnsafePickleError: the pickle names anything else.
+        pickle.UnpicklingError, EOFError...: a damaged file, as :func:`pickle.load`.
+    """
+    return _ArrayOnlyUnpickler(file, source or str(getattr(file, "name", "<pickle>"))).load()
+
+
 def load_book_params(path: str | os.PathLike[str]) -> dict[str, NDArray[Any]]:
     """Read a pickled dict of NumPy arrays, as the book's code writes, without running code.
 
@@ -140,7 +162,7 @@ def load_book_params(path: str | os.PathLike[str]) -> dict[str, NDArray[Any]]:
     p = Path(path)
     try:
         with p.open("rb") as fh:
-            obj = _ArrayOnlyUnpickler(fh, str(p)).load()
+            obj = unpickle_arrays(fh, str(p))
     except UnsafePickleError:
         raise
     except FileNotFoundError:

@@ -88,6 +88,13 @@ def find_script(name: str) -> ChapterScript:
         UnknownScriptError: no such script; the message lists the close names.
     """
     key = name.strip().removesuffix(".py").replace(".", "/").replace("\\", "/")
+    chapter, _, file_name = key.partition("/")
+    if file_name and chapter.startswith("ch") and "/" not in file_name:
+        try:  # the usual case: import that one script, not every chapter
+            return _describe(importlib.import_module(f"{__name__}.{chapter}.{file_name}"), key)
+        except ModuleNotFoundError as e:
+            if not (e.name or "").startswith(f"{__name__}.{chapter}"):
+                raise  # the script exists but an import inside it failed
     scripts = list_scripts()
     for script in scripts:
         if script.name == key:
