@@ -174,7 +174,9 @@ def test_book_conv_weights_classify_the_first_test_images(mnist, book_weights):
 def test_book_deep_conv_net_2016_reaches_99_35(mnist, book_weights):
     _, (x_test, t_test) = mnist
     net = load_network(
-        book_weights / "first-edition-2016/deep_convnet_params.pkl", architecture="DeepConvNet"
+        book_weights / "first-edition-2016/deep_convnet_params.pkl",
+        architecture="DeepConvNet",
+        dtype=np.float32,  # as the CLI; float64 gives the same accuracy, twice as slowly
     )
     assert net.accuracy(x_test, t_test, batch_size=500) == pytest.approx(0.9935, abs=5e-4)
 
@@ -185,10 +187,10 @@ def test_short_simple_conv_training_run(mnist):
     from dlscratch.trainer import Trainer
 
     (x_train, t_train), (x_test, t_test) = mnist
-    net = SimpleConvNet(seed=0)
+    net = SimpleConvNet(seed=0, dtype=np.float32)
     tr = Trainer(net, x_train[:3000], t_train[:3000], x_test[:1000], t_test[:1000],
                  iters=150, mini_batch_size=100, optimizer="adam",
-                 optimizer_param={"lr": 0.001}, seed=0)  # fmt: skip
+                 optimizer_param={"lr": 0.001}, seed=0, verbose=False)  # fmt: skip
     h = tr.train()
     # 150 Adam steps (5 passes over 3000 images) put the book's ConvNet past 90%.
     assert h.test_acc[-1] > 0.90
