@@ -287,3 +287,12 @@ def test_the_books_chapter_5_loop_reaches_97_percent(mnist):
         for key in ("W1", "b1", "W2", "b2"):
             network.params[key] -= learning_rate * grad[key]
     assert network.accuracy(x_test, t_test) > 0.965
+
+
+@pytest.mark.parametrize("module", ["functions", "layers", "optimizers", "util"])
+def test_star_imports_hand_over_numpy_as_the_books_modules_do(module):
+    # e.g. the book's ch06/optimizer_compare_mnist.py uses np after
+    # `from common.optimizer import *` alone.
+    namespace: dict = {}
+    exec(f"from dlscratch.{module} import *", namespace)
+    assert namespace["np"] is np

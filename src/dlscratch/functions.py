@@ -17,11 +17,14 @@ from dlscratch.errors import ShapeError
 
 FloatArray = NDArray[np.floating[Any]]
 
+# The book's `from common.X import *` also hands the script `np` (its modules have no
+# __all__), and some of its scripts use np without importing it: export it too.
 __all__ = [
     "class_labels",
     "cross_entropy_error",
     "identity_function",
     "mean_squared_error",
+    "np",
     "relu",
     "relu_grad",
     "sigmoid",

@@ -38,6 +38,8 @@ from numpy.typing import ArrayLike, NDArray
 from dlscratch.errors import ShapeError
 from dlscratch.functions import class_labels, sigmoid
 
+# The book's `from common.X import *` also hands the script `np` (its modules have no
+# __all__), and some of its scripts use np without importing it: export it too.
 __all__ = [
     "AddLayer",
     "Affine",
@@ -52,6 +54,7 @@ __all__ = [
     "col2im",
     "conv_output_size",
     "im2col",
+    "np",
 ]
 
 Array = NDArray[Any]

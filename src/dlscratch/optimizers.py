@@ -32,6 +32,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from dlscratch.errors import DlscratchError, DTypeError, ShapeError
 
+# The book's `from common.X import *` also hands the script `np` (its modules have no
+# __all__), and some of its scripts use np without importing it: export it too.
 __all__ = [
     "OPTIMIZERS",
     "SGD",
@@ -45,6 +47,7 @@ __all__ = [
     "RMSprop",
     "UnknownOptimizerError",
     "get_optimizer",
+    "np",
     "optimize_path",
 ]
 

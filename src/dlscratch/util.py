@@ -16,7 +16,16 @@ from numpy.typing import ArrayLike, NDArray
 from dlscratch.errors import ShapeError
 from dlscratch.layers import col2im, conv_output_size, im2col
 
-__all__ = ["col2im", "conv_output_size", "im2col", "shuffle_dataset", "smooth_curve"]
+# The book's `from common.X import *` also hands the script `np` (its modules have no
+# __all__), and some of its scripts use np without importing it: export it too.
+__all__ = [
+    "col2im",
+    "conv_output_size",
+    "im2col",
+    "np",
+    "shuffle_dataset",
+    "smooth_curve",
+]
 
 Array = NDArray[Any]
 
