@@ -1021,6 +1021,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
+    except BrokenPipeError:
+        # The reader went away (`dlscratch gates | head`): stop quietly, and point
+        # stdout at /dev/null so the interpreter's final flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (DlscratchError, ValueError, OSError) as e:
         # Bad input the user can fix (dlscratch's errors, ValueErrors raised while
         # validating arguments, files that cannot be read or written): one line.
@@ -1029,11 +1034,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
-    except BrokenPipeError:
-        # The reader went away (`dlscratch gates | head`): stop quietly, and point
-        # stdout at /dev/null so the interpreter's final flush cannot fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
 
 
 if __name__ == "__main__":

@@ -792,7 +792,7 @@ class Convolution:
             channels, or sizes that do not tile (see :func:`conv_output_size`).
     """
 
-    def __init__(self, W: Array, b: Array, stride: int = 1, pad: int = 0) -> None:
+    def __init__(self, W: Array, b: ArrayLike, stride: int = 1, pad: int = 0) -> None:
         if np.ndim(W) != 4:
             raise ShapeError(f"Convolution: W must be 4-D (FN, C, FH, FW); got shape {np.shape(W)}")
         if np.shape(b) not in ((), (np.shape(W)[0],)):

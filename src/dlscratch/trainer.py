@@ -159,7 +159,8 @@ class Trainer:
         seed: seed of the batch order (and nothing else: the network has its own).
         iters: stop after this many updates instead of after ``epochs``.
         grad: ``'backprop'`` (``network.gradient``) or ``'numerical'``.
-        eval_batch_size: samples per forward pass during evaluation.
+        eval_batch_size: samples per forward pass during evaluation (default: the
+            network's ``eval_batch_size``, 1000 for MLPs and 100 for ConvNets).
         progress: show a tqdm progress bar on stderr with loss and speed.
         on_epoch: called as ``on_epoch(trainer)`` after each evaluation.
         lr_decay: multiply the optimizer's learning rate by this factor after every
@@ -195,7 +196,7 @@ class Trainer:
         seed: int | None = None,
         iters: int | None = None,
         grad: str = "backprop",
-        eval_batch_size: int = 1000,
+        eval_batch_size: int | None = None,
         progress: bool = False,
         on_epoch: Callable[[Trainer], None] | None = None,
         checkpoint_dir: str | os.PathLike[str] | None = None,

@@ -94,10 +94,11 @@ def _has_display() -> bool:
 
 def show_figure(fig: Any, name: str, args: argparse.Namespace) -> None:
     """Show a pyplot figure in a window, or save it as ``OUT_DIR/NAME.png`` when there
-    is no display (a server, CI, ``MPLBACKEND=Agg``), and say where."""
+    is no display (a server, CI, ``MPLBACKEND=Agg``), and say where. A figure made
+    without pyplot (``dlscratch.plotting``'s) cannot open a window and is saved."""
     import matplotlib.pyplot as plt
 
-    if _has_display():
+    if _has_display() and plt.fignum_exists(getattr(fig, "number", -1)):
         plt.show()
         return
     from dlscratch.plotting import save_figure

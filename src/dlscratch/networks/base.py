@@ -45,9 +45,6 @@ def resolve_dtype(dtype: DTypeLike) -> np.dtype[Any]:
     return dt
 
 
-EVAL_BATCH_SIZE = 1000  # samples per forward pass when measuring accuracy
-
-
 def weight_generator(seed: int | None) -> Any:
     """Where a network draws its initial weights (``.standard_normal(shape)``).
 
@@ -79,6 +76,9 @@ class Network:
     """
 
     architecture: ClassVar[str] = "Network"
+    # Samples per forward pass in accuracy(): enough for BLAS to be efficient, small
+    # enough that the activations (im2col's col for ConvNets) stay small.
+    eval_batch_size: ClassVar[int] = 1000
     params: dict[str, Array]
 
     # -- to implement ------------------------------------------------------------------
@@ -234,9 +234,10 @@ class Network:
             x: inputs, batch first.
             t: class labels ``(N,)`` or one-hot ``(N, K)``.
             batch_size: predict this many samples at a time; ``None`` (the default)
-                means 1000. The result does not depend on it; the book predicts all at
-                once, which for the 60000 training images costs hundreds of MB and is
-                slower.
+                means the class's ``eval_batch_size`` (1000; 100 for the ConvNets, as
+                the book's). The result does not depend on it; the book's MLPs predict
+                all at once, which for the 60000 training images costs hundreds of MB
+                and is slower.
 
         Returns:
             Accuracy in [0, 1] as a Python float.
@@ -249,7 +250,7 @@ class Network:
         if labels.shape[0] != xa.shape[0]:
             raise ShapeError(f"t: expected {xa.shape[0]} labels to match x, got shape {ta.shape}")
         correct = 0
-        for sl in _iter_batches(xa.shape[0], batch_size or EVAL_BATCH_SIZE):
+        for sl in _iter_batches(xa.shape[0], batch_size or self.eval_batch_size):
             y = self.predict(xa[sl], train_flg=False)
             correct += int(np.sum(y.argmax(axis=1) == labels[sl]))
         return correct / max(xa.shape[0], 1)

@@ -32,6 +32,7 @@ def _conv_param(p: Mapping[str, Any]) -> dict[str, int]:
 
 class _ConvNetMixin(LayeredNetwork):
     input_is_image: ClassVar[bool] = True
+    eval_batch_size: ClassVar[int] = 100  # im2col of 1000 images takes gigabytes
     input_dim: tuple[int, int, int]
     _config: dict[str, Any]
 
