@@ -296,3 +296,15 @@ def test_star_imports_hand_over_numpy_as_the_books_modules_do(module):
     namespace: dict = {}
     exec(f"from dlscratch.{module} import *", namespace)
     assert namespace["np"] is np
+
+
+def test_chapter_4s_two_layer_net_by_import_alone():
+    from dlscratch.networks import ch04
+
+    np.random.seed(0)
+    net = ch04.TwoLayerNet(input_size=784, hidden_size=50, output_size=10)
+    assert list(net.layers) == ["Affine1", "Sigmoid1", "Affine2"]
+    assert net.get_config()["activation"] == "sigmoid"
+    np.random.seed(0)
+    np.testing.assert_array_equal(net.params["W1"], 0.01 * np.random.randn(784, 50))
+    assert isinstance(net, TwoLayerNet)

@@ -32,6 +32,7 @@ __all__ = [
     "softmax",
     "softmax_loss",
     "step_function",
+    "sum_squared_error",
     "sum_squares_error",
 ]
 
@@ -206,8 +207,11 @@ def sum_squares_error(y: ArrayLike, t: ArrayLike) -> float:
 
 
 mean_squared_error = sum_squares_error
-"""The name of :func:`sum_squares_error` in the book's ``common/functions.py`` (and in
-the Japanese edition's text): the same function, 1/2 * sum_k (y_k - t_k)^2."""
+"""The name of :func:`sum_squares_error` in the Japanese edition's text and code: the
+same function, 1/2 * sum_k (y_k - t_k)^2."""
+
+sum_squared_error = sum_squares_error
+"""The name of :func:`sum_squares_error` in the Korean edition's ``common/functions.py``."""
 
 
 def cross_entropy_error(y: ArrayLike, t: ArrayLike, delta: float = 1e-7) -> float:

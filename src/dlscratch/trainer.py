@@ -161,7 +161,8 @@ class Trainer:
         grad: ``'backprop'`` (``network.gradient``) or ``'numerical'``.
         eval_batch_size: samples per forward pass during evaluation (default: the
             network's ``eval_batch_size``, 1000 for MLPs and 100 for ConvNets).
-        progress: show a tqdm progress bar on stderr with loss and speed.
+        progress: show a tqdm progress bar on stderr with loss and speed (default:
+            when ``verbose``; the book prints each iteration's loss instead).
         on_epoch: called as ``on_epoch(trainer)`` after each evaluation.
         lr_decay: multiply the optimizer's learning rate by this factor after every
             epoch (1.0, the default, keeps it constant; the book never decays it).
@@ -197,7 +198,7 @@ class Trainer:
         iters: int | None = None,
         grad: str = "backprop",
         eval_batch_size: int | None = None,
-        progress: bool = False,
+        progress: bool | None = None,
         on_epoch: Callable[[Trainer], None] | None = None,
         checkpoint_dir: str | os.PathLike[str] | None = None,
         train_eval_samples: int | None = None,
@@ -250,7 +251,7 @@ class Trainer:
         self._start = time.perf_counter()
         self.grad = grad
         self.eval_batch_size = eval_batch_size
-        self.progress = progress
+        self.progress = verbose if progress is None else progress
         self.verbose = verbose
         self.on_epoch = on_epoch
         self.seed = seed
