@@ -42,6 +42,7 @@ __all__ = [
     "plot_optimizer_comparison",
     "plot_optimizer_paths",
     "plot_overfitting",
+    "plot_prediction",
     "plot_search_results",
     "plot_tangent",
     "save_figure",
@@ -184,6 +185,43 @@ def plot_digit(image: ArrayLike, label: int | None = None, title: str = "") -> F
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title or (f"label {label}" if label is not None else ""))
+    return fig
+
+
+def plot_prediction(
+    original: ArrayLike, prepared: ArrayLike, probabilities: ArrayLike, title: str = ""
+) -> Figure:
+    """What a network made of one picture: the picture, the 28x28 it saw, and P(class).
+
+    Args:
+        original: the picture as read, ``(H, W)`` grey levels in [0, 1].
+        prepared: what the network saw, ``(28, 28)`` (bright ink on black).
+        probabilities: ``(10,)``, e.g. from :func:`dlscratch.inference.probabilities`.
+        title: the figure's title (e.g. the file and the model).
+
+    Returns:
+        A figure of three panels; the winning class's bar is highlighted.
+    """
+    p = np.asarray(probabilities, dtype=np.float64).ravel()
+    fig = Figure(figsize=(9, 3))
+    ax1, ax2, ax3 = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 1.6]})
+    ax1.imshow(np.asarray(original), cmap="gray", vmin=0, vmax=1)
+    ax1.set_title("picture")
+    ax2.imshow(np.asarray(prepared).reshape(28, 28), cmap="gray", vmin=0, vmax=1)
+    ax2.set_title("what the network sees (28x28)")
+    for ax in (ax1, ax2):
+        ax.set_xticks([])
+        ax.set_yticks([])
+    colours = ["tab:orange" if k == int(p.argmax()) else "tab:blue" for k in range(p.size)]
+    ax3.bar(np.arange(p.size), p, color=colours)
+    ax3.set_xticks(np.arange(p.size))
+    ax3.set_ylim(0, 1)
+    ax3.set_xlabel("class")
+    ax3.set_ylabel("probability")
+    ax3.set_title(f"prediction: {int(p.argmax())} ({p.max():.1%})")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 
