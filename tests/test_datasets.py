@@ -590,6 +590,41 @@ def test_unwritable_cache_is_skipped(
     np.testing.assert_array_equal(t_test, t_ref)
 
 
+def test_cache_files_go_through_the_shared_atomic_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dlscratch.files
+
+    synced: list[int] = []
+    monkeypatch.setattr(dlscratch.files.os, "fsync", synced.append)
+    labels = np.arange(10000, dtype=np.uint8)
+    stamp = mnist_mod._save_npy(tmp_path / "npy", "test_label", labels)
+    assert stamp is not None and len(synced) == 1  # fsync'ed before the rename
+    np.testing.assert_array_equal(np.load(tmp_path / "npy" / "test_label.npy"), labels)
+    assert [p.name for p in (tmp_path / "npy").iterdir()] == ["test_label.npy"]  # no temp
+    # An unwritable cache folder is skipped: False (None), nothing raised, nothing left.
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be")
+    assert mnist_mod._save_npy(blocker / "npy", "test_label", labels) is None
+    assert not mnist_mod._try_write(blocker / "x.json", lambda f: f.write(b"{}"))
+    assert blocker.read_text() == "a file where the cache folder should be"
+
+
+def test_datasets_do_not_import_the_higher_modules() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, dlscratch.datasets; "
+        "print(sorted(m for m in sys.modules if m.startswith('dlscratch.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = out.stdout
+    assert "dlscratch.files" in loaded
+    for higher in ("dlscratch.io", "dlscratch.trainer", "dlscratch.networks", "dlscratch.cli"):
+        assert f"'{higher}'" not in loaded
+
+
 @pytest.mark.mnist
 def test_uncompressed_files_work(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, mnist_dir: Path, load: Callable[..., Any]

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from dlscratch.errors import ShapeError
+from dlscratch.errors import ShapeError, TrainingDivergedError
 from dlscratch.experiments import (
     BATCHNORM_STDS,
     BOOK_BATCHNORM_STDS,
@@ -187,6 +187,35 @@ def test_compare_optimizers_same_start_same_batches_then_different():
         compare_optimizers(x, t, iters=1, batch_size=1000)
 
 
+def test_compare_optimizers_equals_a_plain_loop_on_the_same_batches():
+    x, t = _toy()
+    losses = compare_optimizers(x, t, {"SGD": ("sgd", 0.1)}, iters=12, batch_size=16,
+                                hidden_size_list=(10,), output_size=3, seed=3)  # fmt: skip
+    # The book's loop: a fresh batch each iteration, loss before the update, W -= lr dW.
+    net = MultiLayerNet(20, (10,), 3, weight_init_std="he", seed=3)
+    rng = np.random.default_rng(3)
+    expected = []
+    for _ in range(12):
+        idx = rng.choice(200, 16, replace=False)
+        grads = net.gradient(x[idx].astype(np.float64), t[idx])
+        expected.append(float(net.last_loss))
+        for k in net.params:
+            net.params[k] -= 0.1 * grads[k]
+    np.testing.assert_array_equal(losses["SGD"], expected)
+
+
+def test_compare_optimizers_names_the_optimizer_that_diverged():
+    x, t = _toy()
+    # lr 1e300 sends the float32 weights to infinity in the first update.
+    with pytest.raises(
+        TrainingDivergedError, match=r"^SGD \(lr 1e\+300\): training diverged at iteration 2:"
+    ):
+        compare_optimizers(
+            x, t, {"Adam": ("adam", 0.001), "SGD": ("sgd", 1e300)}, iters=5, batch_size=32,
+            hidden_size_list=(10,), output_size=3, dtype=np.float32,
+        )  # fmt: skip
+
+
 # -- batch norm (fig. 6-18) --------------------------------------------------------------
 
 
@@ -207,6 +236,29 @@ def test_batchnorm_comparison_lengths_and_ranges():
         for acc in (r.with_batchnorm, r.without_batchnorm):
             assert acc.shape == (4,)  # before training + 3 epochs
             assert np.all((acc >= 0) & (acc <= 1))
+
+
+def test_batchnorm_comparison_equals_a_plain_sgd_loop():
+    x, t = _toy()
+    (res,) = batchnorm_comparison(x, t, [0.3], epochs=3, train_size=100, batch_size=20,
+                                  lr=0.3, hidden_size_list=(10, 10), output_size=3)  # fmt: skip
+    xs, ts = x[:100].astype(np.float64), t[:100]
+    for bn, curve in ((True, res.with_batchnorm), (False, res.without_batchnorm)):
+        # Book 6.3.2's loop: same start and same batches (a permutation per epoch) for
+        # both nets, training accuracy in inference mode before and after each epoch.
+        net = MultiLayerNet(20, (10, 10), 3, weight_init_std=0.3, use_batchnorm=bn, seed=0)
+        rng = np.random.default_rng(0)
+        expected = [net.accuracy(xs, ts)]
+        for _ in range(3):
+            order = rng.permutation(100)
+            for b in range(5):
+                idx = order[b * 20 : (b + 1) * 20]
+                grads = net.gradient(xs[idx], ts[idx])
+                for k in net.params:
+                    net.params[k] -= 0.3 * grads[k]
+            expected.append(net.accuracy(xs, ts))
+        assert len(set(expected)) > 1  # training moved the accuracy
+        np.testing.assert_array_equal(curve, expected)
 
 
 def test_batchnorm_comparison_marks_a_diverging_net_with_nan():

@@ -142,6 +142,49 @@ def test_atomic_write_keeps_old_content_on_failure(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["model.npz"]  # no temp file left
 
 
+def test_atomic_write_is_the_one_shared_writer():
+    import dlscratch.files
+
+    assert atomic_write is dlscratch.files.atomic_write
+
+
+def test_atomic_write_syncs_a_temp_file_in_the_same_folder_then_renames(tmp_path, monkeypatch):
+    import dlscratch.files
+
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append("fsync")
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", os.path.dirname(src), dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(dlscratch.files.os, "fsync", fsync)
+    monkeypatch.setattr(dlscratch.files.os, "replace", replace)
+    target = tmp_path / "sub" / "m.bin"  # a missing folder is created
+    atomic_write(target, lambda fh: fh.write(b"new content"))
+    assert target.read_bytes() == b"new content"
+    # Synced before the rename, from a temporary file beside the target.
+    assert events == ["fsync", ("replace", str(tmp_path / "sub"), target)]
+    assert [p.name for p in target.parent.iterdir()] == ["m.bin"]
+
+
+def test_atomic_write_gives_the_usual_mode_of_a_new_file(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        atomic_write(tmp_path / "a.bin", lambda fh: fh.write(b"x"))
+        os.umask(0o077)
+        atomic_write(tmp_path / "b.bin", lambda fh: fh.write(b"x"))
+    finally:
+        os.umask(umask)
+    # Not the owner-only 0600 of temporary files: 0666 less the umask.
+    assert (tmp_path / "a.bin").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "b.bin").stat().st_mode & 0o777 == 0o600
+
+
 def test_convert_book_pickle_to_npz(tmp_path, book_weights):
     net = load_network(book_weights / "sample_weight.pkl")
     assert isinstance(net, ThreeLayerNet)

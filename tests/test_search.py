@@ -146,7 +146,20 @@ def test_cli_search_never_touches_the_test_set(monkeypatch, tmp_path, capsys):
     assert calls and _Poison.touched == []
     out = capsys.readouterr().out
     assert "the test set is not used" in out and "80 to train on and 20 to validate on" in out
-    assert out.count("e-0") >= 4  # two rows of lr and weight decay
+    # The table holds the two best trials of the same search run here, in order:
+    # rank, final validation and training accuracy, lr, weight decay, trial index.
+    expected = random_search(x, t, n_trials=3, epochs=2, train_size=100, val_ratio=0.2, seed=0)
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:3] == ["rank", "val", "acc"])
+    rows = [line.split() for line in lines[header + 1 : header + 3]]
+    assert rows == [
+        [str(rank), f"{tr.final_val_acc:.4f}", f"{tr.train_acc[-1]:.4f}", f"{tr.lr:.2e}",
+         f"{tr.weight_decay:.2e}", str(tr.index)]
+        for rank, tr in enumerate(expected.best(2), start=1)
+    ]  # fmt: skip
+    assert len({tr.index for tr in expected.best(2)}) == 2
+    for tr in expected.trials:  # the book's ranges
+        assert 1e-6 <= tr.lr <= 1e-2 and 1e-8 <= tr.weight_decay <= 1e-4
     assert plot.read_bytes()[:8] == PNG
 
 

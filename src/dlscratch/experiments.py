@@ -25,7 +25,6 @@ first_conv_filters         the first convolution's filters             fig. 7-24
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +35,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from dlscratch.errors import ShapeError, TrainingDivergedError
 from dlscratch.functions import relu, sigmoid
 from dlscratch.networks import MultiLayerNet, weight_std
-from dlscratch.optimizers import SGD, Optimizer, get_optimizer, optimize_path
+from dlscratch.optimizers import SGD, get_optimizer, optimize_path
 from dlscratch.trainer import History, Trainer
 from dlscratch.util import smooth_curve
 
@@ -307,7 +306,8 @@ def compare_optimizers(
     Here every network starts from the same weights (same ``seed``) and every
     iteration gives all of them the same mini-batch, drawn afresh each iteration as in
     the book (but without repeats inside a batch; the book draws with replacement), so
-    the curves differ only by the optimizer.
+    the curves differ only by the optimizer. Each network takes its steps through a
+    :class:`dlscratch.trainer.Trainer` (:meth:`~dlscratch.trainer.Trainer.train_step`).
 
     Args:
         x_train: (N, D) training inputs (MNIST: D = 784, normalised).
@@ -338,30 +338,28 @@ def compare_optimizers(
         raise ValueError(f"batch_size: expected 1..{n} (the training set size), got {batch_size}")
     chosen = BOOK_OPTIMIZER_COMPARISON if optimizers is None else optimizers
     x = x.astype(dtype, copy=False)
-    nets = {
-        name: MultiLayerNet(
+    trainers = {}
+    for name, (opt, lr) in chosen.items():
+        net = MultiLayerNet(
             x.shape[1], hidden_size_list, output_size, weight_init_std="he", seed=seed, dtype=dtype
         )
-        for name in chosen
-    }
-    opts = {name: get_optimizer(opt, lr=lr) for name, (opt, lr) in chosen.items()}
-    losses = {name: np.empty(iters, dtype=np.float64) for name in chosen}
+        # Only the trainer's step is used (no evaluation): the "test set" is never read.
+        trainers[name] = Trainer(
+            net, x, t, x, t, mini_batch_size=batch_size, optimizer=get_optimizer(opt, lr=lr),
+            iters=iters, verbose=False,
+        )  # fmt: skip
     rng = np.random.default_rng(seed)
+    # An overflowing update shows up as a NaN loss at the next step (TrainingDivergedError).
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for i in range(iters):
+        for _ in range(iters):
             idx = rng.choice(n, batch_size, replace=False)
             xb, tb = x[idx], t[idx]
-            for name, net in nets.items():
-                grads = net.gradient(xb, tb)
-                loss = float(net.last_loss)
-                if not math.isfinite(loss):
-                    raise TrainingDivergedError(
-                        f"{name} (lr {chosen[name][1]}) diverged at iteration {i + 1}: "
-                        f"the loss is {loss}"
-                    )
-                opts[name].update(net.params, grads)
-                losses[name][i] = loss
-    return losses
+            for name, trainer in trainers.items():
+                try:
+                    trainer.train_step(xb, tb)
+                except TrainingDivergedError as e:
+                    raise TrainingDivergedError(f"{name} (lr {chosen[name][1]}): {e}") from None
+    return {name: np.array(tr.history.loss, dtype=np.float64) for name, tr in trainers.items()}
 
 
 # ------------------------------------------------------------ batch norm (6.3.2)
@@ -410,7 +408,8 @@ def batchnorm_comparison(
     100, 20 epochs, training accuracy on those 1000 images after each epoch; for 16
     stds from 1 to 1e-4 (here :data:`BATCHNORM_STDS`, 6 of them, by default). Both
     networks of a std start from the same weights and see the same batches (each epoch
-    a fresh permutation of the subset). Accuracy is measured in inference mode (batch
+    a fresh permutation of the subset, drawn by a :class:`dlscratch.trainer.Trainer`
+    with the same ``seed``). Accuracy is measured in inference mode (batch
     norm uses its running statistics), as the book's ``accuracy`` does.
 
     Args:
@@ -439,43 +438,28 @@ def batchnorm_comparison(
     n = x.shape[0]
     if not 1 <= batch_size <= n:
         raise ValueError(f"batch_size: expected 1..{n} (the subset size), got {batch_size}")
-    iter_per_epoch = max(n // batch_size, 1)
     results = []
     for std in weight_init_stds:
-        nets = {
-            bn: MultiLayerNet(
-                x.shape[1],
-                hidden_size_list,
-                output_size,
-                weight_init_std=float(std),
-                use_batchnorm=bn,
-                seed=seed,
-                dtype=dtype,
-            )
-            for bn in (True, False)
-        }
-        opts: dict[bool, Optimizer] = {bn: SGD(lr) for bn in nets}
-        acc = {bn: np.full(epochs + 1, np.nan) for bn in nets}
-        alive = {bn: True for bn in nets}
-        rng = np.random.default_rng(seed)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for bn, net in nets.items():
+        acc = {}
+        for bn in (True, False):  # both start from the same weights, see the same batches
+            net = MultiLayerNet(
+                x.shape[1], hidden_size_list, output_size, weight_init_std=float(std),
+                use_batchnorm=bn, seed=seed, dtype=dtype,
+            )  # fmt: skip
+            trainer = Trainer(
+                net, x, t, x, t, epochs=epochs, mini_batch_size=batch_size,
+                optimizer=SGD(lr), seed=seed, verbose=False,
+            )  # fmt: skip
+            acc[bn] = np.full(epochs + 1, np.nan)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 acc[bn][0] = net.accuracy(x, t)
-            for epoch in range(1, epochs + 1):
-                order = rng.permutation(n)
-                for b in range(iter_per_epoch):
-                    idx = order[b * batch_size : (b + 1) * batch_size]
-                    for bn, net in nets.items():
-                        if not alive[bn]:
-                            continue
-                        grads = net.gradient(x[idx], t[idx])
-                        if not math.isfinite(float(net.last_loss)):
-                            alive[bn] = False
-                            continue
-                        opts[bn].update(net.params, grads)
-                for bn, net in nets.items():
-                    if alive[bn]:
+                try:
+                    for epoch in range(1, epochs + 1):
+                        for _ in range(trainer.iter_per_epoch):
+                            trainer.train_step()
                         acc[bn][epoch] = net.accuracy(x, t)
+                except TrainingDivergedError:
+                    pass  # this epoch and the later ones stay NaN
         results.append(BatchNormComparison(float(std), acc[True], acc[False]))
     return results
 

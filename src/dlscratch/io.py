@@ -4,8 +4,9 @@ Our format is a NumPy ``.npz`` archive read with ``allow_pickle=False``: one arr
 parameter (``params/W1``...), one per non-trained state array (``buffers/...``, e.g.
 batch-norm running means), and ``__meta__``, a JSON string naming the architecture, its
 constructor arguments, the package version and anything the trainer adds. Files are
-written atomically: to a temporary file in the same folder, then renamed over the target,
-so a crash never leaves a half-written model.
+written atomically (:func:`dlscratch.files.atomic_write`, re-exported here): to a
+temporary file in the same folder, then renamed over the target, so a crash never leaves
+a half-written model.
 
 The book's code saves weights with :mod:`pickle`, and ``pickle.load`` runs whatever code
 a file names. :func:`load_book_params` reads such files with an unpickler that admits
@@ -15,11 +16,9 @@ only the three globals NumPy arrays need and refuses everything else before it r
 from __future__ import annotations
 
 import importlib
-import io
 import json
 import os
 import pickle
-import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -30,6 +29,7 @@ from numpy.typing import DTypeLike, NDArray
 
 from dlscratch import __version__
 from dlscratch.errors import ModelFileError, UnsafePickleError
+from dlscratch.files import atomic_write
 
 if TYPE_CHECKING:
     from dlscratch.networks import Network
@@ -192,31 +192,6 @@ def load_book_params(path: str | os.PathLike[str]) -> dict[str, NDArray[Any]]:
             raise UnsafePickleError(f"{p}: entry {key!r} is an object array; refused")
         params[str(key)] = np.ascontiguousarray(value)
     return params
-
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[io.BufferedWriter], None]) -> None:
-    """Write a file atomically: ``write(fh)`` fills a temp file, renamed over ``path``.
-
-    The temporary file is in the same folder (a rename across filesystems is not
-    atomic), flushed and fsync'ed before the rename, and removed if ``write`` fails,
-    so ``path`` holds either its old content or the complete new one.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    # mkstemp makes the file owner-only (0600); give it the usual mode for new files.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class ModelFile:

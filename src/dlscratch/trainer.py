@@ -139,6 +139,9 @@ def estimate_numerical_gradient_seconds(network: Any, x: ArrayLike, t: ArrayLike
 class Trainer:
     """Mini-batch training with per-epoch evaluation (book 6, ``common/trainer.py``).
 
+    The arguments under Args are the book's, in the book's order (its positional
+    calls work); those under Keyword Args are dlscratch's own, and keyword-only.
+
     Args:
         network: any object with the book's protocol: ``params`` (a dict of arrays),
             ``loss(x, t)``, ``accuracy(x, t)`` and ``gradient(x, t)`` (backprop) or
@@ -153,6 +156,8 @@ class Trainer:
             samples of each set (``None``: all of them).
         verbose: print ``=== epoch:1, train acc:..., test acc:... ===`` after each
             epoch and the final test accuracy, as the book's Trainer does (default).
+
+    Keyword Args:
         train_eval_samples: evaluate training accuracy on only the first this many
             training samples (default: as ``evaluate_sample_num_per_epoch``). Saves
             time for ConvNets while the test accuracy stays exact.
@@ -165,16 +170,19 @@ class Trainer:
             when ``verbose``; the book prints each iteration's loss instead).
         on_epoch: called as ``on_epoch(trainer)`` after each evaluation.
         lr_decay: multiply the optimizer's learning rate by this factor after every
-            epoch (1.0, the default, keeps it constant; the book never decays it).
+            full epoch (1.0, the default, keeps it constant; the book never decays it).
             An exponential schedule lr_k = lr * lr_decay^k lets a long run settle
             into a minimum instead of hopping around it.
         checkpoint_dir: save ``checkpoint.npz`` there (atomically) after every epoch:
             the model, the optimizer's state, the batch order's random state and the
-            history. :meth:`load_checkpoint` continues from it; with the same seed
-            the result equals that of an uninterrupted run.
+            history (see :mod:`dlscratch.checkpoints`). :meth:`load_checkpoint`
+            continues from it; with the same seed the result equals that of an
+            uninterrupted run.
 
     After :meth:`train`, ``history`` holds the measurements, and the book's
     ``train_loss_list``, ``train_acc_list`` and ``test_acc_list`` give them too.
+    ``iteration`` counts the updates so far, and ``batch_order`` is the current
+    epoch's permutation of the training set.
 
     Raises:
         ShapeError, ValueError: bad data shapes or settings (at construction).
@@ -194,6 +202,7 @@ class Trainer:
         optimizer_param: Mapping[str, Any] | None = None,
         evaluate_sample_num_per_epoch: int | None = None,
         verbose: bool = True,
+        *,
         seed: int | None = None,
         iters: int | None = None,
         grad: str = "backprop",
@@ -261,23 +270,33 @@ class Trainer:
         self.checkpoint_path = (
             Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
         )
-        self._order: Array = np.empty(0, dtype=np.intp)
+        self.batch_order: Array = np.empty(0, dtype=np.intp)
 
     # -- one step ----------------------------------------------------------------------
     def _next_batch(self) -> tuple[Array, Array]:
         pos = (self.iteration % self.iter_per_epoch) * self.batch_size
-        if pos == 0:
-            self._order = self.rng.permutation(self.x_train.shape[0])
-        idx = self._order[pos : pos + self.batch_size]
+        if pos == 0 or self.batch_order.size == 0:
+            self.batch_order = self.rng.permutation(self.x_train.shape[0])
+        idx = self.batch_order[pos : pos + self.batch_size]
         return self.x_train[idx], self.t_train[idx]
 
-    def train_step(self) -> float:
-        """One update on the next mini-batch; returns its loss (before the update).
+    def train_step(self, x_batch: Array | None = None, t_batch: Array | None = None) -> float:
+        """One update; returns the mini-batch's loss (computed before the update).
+
+        Without arguments the batch is the next slice of this epoch's permutation of
+        the training set. A caller that draws its own batches (e.g. to give several
+        networks the very same ones, as :func:`dlscratch.experiments.compare_optimizers`
+        does) passes ``x_batch`` and ``t_batch``; they are used as given (not checked)
+        and the trainer's batch order is left alone.
 
         Raises:
+            ValueError: only one of ``x_batch`` and ``t_batch`` is given.
             TrainingDivergedError: the loss is NaN or infinite (nothing is updated).
         """
-        x_batch, t_batch = self._next_batch()
+        if x_batch is None and t_batch is None:
+            x_batch, t_batch = self._next_batch()
+        elif x_batch is None or t_batch is None:
+            raise ValueError("x_batch, t_batch: expected both or neither, got only one")
         # Overflow is reported once, as TrainingDivergedError, not as a warning per op.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if self.grad == "backprop":
@@ -399,113 +418,25 @@ class Trainer:
             print(f"test acc:{final}")
         return self.history
 
-    # -- checkpoints -------------------------------------------------------------------
+    # -- checkpoints (dlscratch.checkpoints) -------------------------------------------
     def save_checkpoint(self, path: str | os.PathLike[str]) -> Path:
-        """Save everything needed to continue this run, atomically (a model file).
+        """Save everything needed to continue this run, atomically.
 
-        The file is a regular model file (``dlscratch evaluate`` and
-        :func:`dlscratch.io.load_model` read it) with the optimizer's arrays under
-        ``extra/optimizer/`` and the trainer's state in the metadata.
+        See :func:`dlscratch.checkpoints.save_checkpoint`. Returns the path written.
         """
-        from dlscratch.io import write_model_file
+        # Imported here: checkpoints sits above the trainer, with the file format of io.
+        from dlscratch.checkpoints import save_checkpoint
 
-        arrays, counters = self.optimizer.state_dict()
-        state = {
-            "iteration": self.iteration,
-            "max_iter": self.max_iter,
-            "batch_size": self.batch_size,
-            "seed": self.seed,
-            "rng_state": self.rng.bit_generator.state,
-            "network_random_state": self.network.random_state(),
-            "optimizer": {
-                "name": self.optimizer.name,
-                "hyperparameters": self.optimizer.hyperparameters,
-                "counters": counters,
-            },
-            "history": self.history.to_dict(),
-        }
-        # The batch order of the current epoch: a run stopped mid-epoch (--iters) must
-        # continue through the same permutation.
-        arrays_out = {f"optimizer/{k}": v for k, v in arrays.items()}
-        arrays_out["trainer/order"] = self._order
-        state["n_train"] = int(self.x_train.shape[0])
-        return write_model_file(
-            path,
-            self.network.architecture,
-            self.network.get_config(),
-            self.network.params,
-            self.network.buffers(),
-            extra={"dtype": str(self.network.dtype), "trainer": state},
-            extra_arrays=arrays_out,
-        )
+        return save_checkpoint(self, path)
 
     def load_checkpoint(self, path: str | os.PathLike[str]) -> None:
         """Continue from a checkpoint written by :meth:`save_checkpoint`.
 
-        Restores the parameters (into this trainer's network, which must have the same
-        architecture and configuration), batch-norm statistics, optimizer state,
-        random states, iteration count and history.
+        See :func:`dlscratch.checkpoints.load_checkpoint`.
 
         Raises:
             ModelFileError: unreadable file, or one for another network or optimizer.
         """
-        from dlscratch.errors import ModelFileError
-        from dlscratch.io import read_model_file
+        from dlscratch.checkpoints import load_checkpoint
 
-        mf = read_model_file(path)
-        state = mf.meta.get("trainer")
-        if not isinstance(state, dict):
-            raise ModelFileError(f"{path}: a model file, but not a training checkpoint")
-        if mf.architecture != self.network.architecture or mf.config != self.network.get_config():
-            raise ModelFileError(
-                f"{path}: checkpoint of {mf.architecture} {mf.config}, but this run trains "
-                f"{self.network.architecture} {self.network.get_config()}"
-            )
-        try:
-            self._restore(mf, state)
-        except ModelFileError as e:
-            raise ModelFileError(f"{path}: {e}") from None
-        except (KeyError, TypeError, ValueError) as e:
-            raise ModelFileError(f"{path}: incomplete or damaged checkpoint ({e!r})") from None
-
-    def _restore(self, mf: Any, state: dict[str, Any]) -> None:
-        """Check everything :meth:`load_checkpoint` needs, then apply it."""
-        from dlscratch.errors import ModelFileError
-
-        if state["optimizer"]["name"] != self.optimizer.name:
-            raise ModelFileError(
-                f"checkpoint used optimizer {state['optimizer']['name']!r}, this run "
-                f"uses {self.optimizer.name!r}"
-            )
-        if state["n_train"] != self.x_train.shape[0]:
-            raise ModelFileError(
-                f"checkpoint trained on {state['n_train']} samples, this run has "
-                f"{self.x_train.shape[0]} (keep --train-size as it was)"
-            )
-        if state["batch_size"] != self.batch_size:
-            raise ModelFileError(
-                f"checkpoint used batch size {state['batch_size']}, this run uses {self.batch_size}"
-            )
-        self.network.load_params(mf.params)
-        if mf.buffers:
-            self.network.load_buffers(mf.buffers)
-        self.network.set_random_state(state["network_random_state"])
-        opt_arrays = {
-            k.removeprefix("optimizer/"): v
-            for k, v in mf.extra_arrays.items()
-            if k.startswith("optimizer/")
-        }
-        self.optimizer.load_state_dict(opt_arrays, state["optimizer"]["counters"])
-        self.optimizer.lr = float(state["optimizer"]["hyperparameters"]["lr"])  # decayed
-        self.rng.bit_generator.state = state["rng_state"]
-        self._order = np.asarray(mf.extra_arrays["trainer/order"], dtype=np.intp)
-        self.iteration = int(state["iteration"])
-        h = state["history"]
-        self.history = History(
-            loss=list(h["loss"]),
-            epoch_iters=list(h["epoch_iters"]),
-            train_acc=list(h["train_acc"]),
-            test_acc=list(h["test_acc"]),
-            epoch_seconds=list(h["epoch_seconds"]),
-            seconds=float(h["seconds"]),
-        )
+        load_checkpoint(self, path)

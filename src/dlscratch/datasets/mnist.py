@@ -36,14 +36,13 @@ import io
 import json
 import logging
 import os
-import tempfile
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from math import prod
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, BinaryIO, Final, Literal, TypeAlias
 
 import numpy as np
 import platformdirs
@@ -52,6 +51,7 @@ from numpy.typing import NDArray
 
 from dlscratch.datasets.idx import GZIP_MAGIC, parse_idx_header, read_idx
 from dlscratch.errors import DataError, DataNotFoundError
+from dlscratch.files import atomic_write
 
 __all__ = [
     "ENV_CACHE_DIR",
@@ -477,28 +477,19 @@ def _load_npy(npy_dir: Path, key: str) -> NDArray[np.uint8] | None:
     return array
 
 
-def _atomic_write(target: Path, write: Any) -> bool:
-    """Write via a temp file in the same folder and os.replace; False on any OSError."""
-    tmp: str | None = None
+def _try_write(target: Path, write: Callable[[BinaryIO], object]) -> bool:
+    """:func:`dlscratch.files.atomic_write`, returning False on any OSError: the cache is
+    an optimisation, and an unwritable cache folder is skipped silently."""
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, target)
-        tmp = None
-        return True
+        atomic_write(target, write)
     except OSError:
         return False
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    return True
 
 
 def _save_npy(npy_dir: Path, key: str, array: NDArray[np.uint8]) -> dict[str, int] | None:
     target = npy_dir / f"{key}.npy"
-    if not _atomic_write(target, lambda f: np.save(f, array, allow_pickle=False)):
+    if not _try_write(target, lambda f: np.save(f, array, allow_pickle=False)):
         return None
     try:
         return _stamp(target.stat())
@@ -544,7 +535,7 @@ def _load_verified(
             changed = True
     if npy_dir is not None and changed:
         text = json.dumps({"format": _NPY_FORMAT, "files": manifest}, indent=1)
-        _atomic_write(npy_dir / _MANIFEST, lambda f: f.write(text.encode("utf-8")))
+        _try_write(npy_dir / _MANIFEST, lambda f: f.write(text.encode("utf-8")))
     return arrays
 
 
