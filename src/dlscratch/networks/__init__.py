@@ -3,7 +3,10 @@
 book's names too (``simpleNet``, ``MultiLayerNetExtend``). All compute in float64
 unless built with ``dtype=np.float32``.
 
-``NETWORKS`` maps each architecture name, as stored in model files, to its class.
+``ARCHITECTURES`` maps each short name (``'two-layer'``, as on the command line) to its
+entry, ``NETWORKS`` each class name (as stored in model files) to its class; both come
+from one table in :mod:`dlscratch.networks.registry`. ``guess_architecture`` tells the
+book's networks apart by their parameters.
 """
 
 from __future__ import annotations
@@ -11,17 +14,23 @@ from __future__ import annotations
 from dlscratch.networks.base import LayeredNetwork, Network, weight_std
 from dlscratch.networks.convnet import DeepConvNet, SimpleConvNet
 from dlscratch.networks.multi_layer import MultiLayerNet, MultiLayerNetExtend
+from dlscratch.networks.registry import (
+    ARCHITECTURES,
+    MNIST_ARCHITECTURES,
+    NETWORKS,
+    Architecture,
+    get_architecture,
+    guess_architecture,
+)
 from dlscratch.networks.simple import SimpleNet, simpleNet
 from dlscratch.networks.three_layer import ThreeLayerNet, forward, init_network
 from dlscratch.networks.two_layer import TwoLayerNet
 
-NETWORKS: dict[str, type[Network]] = {
-    cls.architecture: cls
-    for cls in (ThreeLayerNet, SimpleNet, TwoLayerNet, MultiLayerNet, SimpleConvNet, DeepConvNet)
-}
-
 __all__ = [
+    "ARCHITECTURES",
+    "MNIST_ARCHITECTURES",
     "NETWORKS",
+    "Architecture",
     "DeepConvNet",
     "LayeredNetwork",
     "MultiLayerNet",
@@ -32,6 +41,8 @@ __all__ = [
     "ThreeLayerNet",
     "TwoLayerNet",
     "forward",
+    "get_architecture",
+    "guess_architecture",
     "init_network",
     "simpleNet",
     "weight_std",

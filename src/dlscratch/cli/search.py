@@ -1,0 +1,78 @@
+"""``dlscratch search``: random search of learning rate and weight decay (ch. 6.5)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from dlscratch.cli._argtypes import fraction, jobs, positive_int
+from dlscratch.cli._common import load_mnist, out, save_plot
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from dlscratch.search import random_search
+
+    # Hyper-parameters are chosen on a validation split of the TRAINING set; the test
+    # set is not even passed on (book 6.5.1).
+    (x_train, t_train), _ = load_mnist(args)
+    out(
+        f"random search: {args.trials} trials, lr 10^U(-6,-2), weight decay 10^U(-8,-4); "
+        f"784-100x5-10, SGD, batch 100, {args.epochs} epochs each; {args.jobs} job(s), "
+        f"seed {args.seed}"
+    )
+    start = time.perf_counter()
+    result = random_search(
+        x_train, t_train, n_trials=args.trials, epochs=args.epochs,
+        train_size=args.train_size, val_ratio=args.val_ratio, seed=args.seed,
+        n_jobs=args.jobs,
+    )  # fmt: skip
+    out(
+        f"data: the first {args.train_size} training images, {result.train_size} to train "
+        f"on and {result.val_size} to validate on (the test set is not used)"
+    )
+    best = result.best(args.top)
+    out(f"best {len(best)} of {len(result.trials)} by final validation accuracy:")
+    out("  rank  val acc  train acc        lr  weight decay  trial")
+    for rank, tr in enumerate(best, start=1):
+        note = "  (diverged)" if tr.diverged else ""
+        train = tr.train_acc[-1] if tr.train_acc else float("nan")
+        out(
+            f"  {rank:4d}  {tr.final_val_acc:7.4f}  {train:9.4f}  {tr.lr:8.2e}  "
+            f"{tr.weight_decay:12.2e}  {tr.index:5d}{note}"
+        )
+    out(f"({time.perf_counter() - start:.1f} s)")
+    if args.plot:
+        from dlscratch.plotting import plot_search_results
+
+        save_plot(plot_search_results(result.trials, k=20), args.plot)
+    return 0
+
+
+def add_parsers(sub: argparse._SubParsersAction, data_parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "search",
+        parents=[data_parent],
+        help="random search of learning rate and weight decay on a validation split (6.5)",
+        description="Random search (book 6.5.3): lr = 10^U(-6,-2), weight decay = "
+        "10^U(-8,-4); each trial trains a 784-100x5-10 MultiLayerNet with SGD (batch 100) "
+        "on part of the first --train-size TRAINING images and scores it on the rest "
+        "(--val-ratio). The test set is never used. Same --seed, same trials, for any "
+        "--jobs.",
+    )
+    p.add_argument("--trials", type=positive_int, default=20,
+                   help="number of trials (default 20; the book runs 100)")  # fmt: skip
+    p.add_argument("--epochs", type=positive_int, default=50,
+                   help="epochs per trial (default 50, book)")  # fmt: skip
+    p.add_argument("--train-size", type=positive_int, default=500, metavar="N",
+                   help="use the first N training images (default 500, book)")  # fmt: skip
+    p.add_argument("--val-ratio", type=fraction, default=0.2,
+                   help="fraction of them held out for validation (default 0.2, book)")  # fmt: skip
+    p.add_argument("--jobs", type=jobs, default=1,
+                   help="trials run in parallel processes (default 1; -1: all cores)")  # fmt: skip
+    p.add_argument("--seed", type=int, default=0, help="seed of the whole search (default 0)")
+    p.add_argument("--top", type=positive_int, default=10,
+                   help="print the best K trials (default 10)")  # fmt: skip
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="draw validation and train accuracy per epoch of the best 20 trials "
+                   "(book fig. 6-24)")  # fmt: skip
+    p.set_defaults(func=cmd_search)
