@@ -3,9 +3,10 @@
 Subcommands follow the book's order: ``gates`` (ch. 2), ``chapters`` (the book's
 examples), ``data`` (MNIST), ``infer`` / ``convert`` / ``evaluate`` (trained networks,
 ch. 3, 7-8), ``train`` (ch. 4-8), ``gradcheck`` (ch. 5), ``plot`` (figures of ch. 3-8),
-``search`` (ch. 6.5). Each group is a module of this package with its ``cmd_*``
-functions and one ``add_parsers`` that builds its sub-parsers; ``_argtypes`` holds the
-argument types and ``_common`` what the groups share. Errors the user can fix are
+``search`` (ch. 6.5), ``predict`` (your own digits). Each group is a module of this
+package with its ``cmd_*`` functions and one ``add_parsers`` that builds its
+sub-parsers; ``_argtypes`` holds the argument types and ``_common`` what the groups
+share. Errors the user can fix are
 printed as one ``error:`` line (exit status 2), never as a traceback.
 """
 
@@ -17,7 +18,17 @@ import sys
 from collections.abc import Sequence
 
 from dlscratch import __version__
-from dlscratch.cli import chapters, data, gates, gradcheck, models, plot, search, train
+from dlscratch.cli import (
+    chapters,
+    data,
+    gates,
+    gradcheck,
+    models,
+    plot,
+    predict,
+    search,
+    train,
+)
 from dlscratch.cli._common import data_dir_parent, err, with_flags
 from dlscratch.cli.data import digit_to_text
 from dlscratch.errors import DlscratchError
@@ -25,7 +36,7 @@ from dlscratch.errors import DlscratchError
 __all__ = ["build_parser", "digit_to_text", "main"]
 
 # In the order `dlscratch --help` lists them.
-_GROUPS = (gates, chapters, data, models, train, gradcheck, plot, search)
+_GROUPS = (gates, chapters, data, models, predict, train, gradcheck, plot, search)
 
 
 def build_parser() -> argparse.ArgumentParser:
