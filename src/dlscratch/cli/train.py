@@ -7,7 +7,6 @@ train it, report. The per-model defaults are the table below.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 from typing import Any
 
@@ -199,39 +198,6 @@ def iterations_phrase(iterations: int, iter_per_epoch: int) -> str:
     return f"{iterations} iterations ({epochs} of {iter_per_epoch})"
 
 
-def numerical_seconds_per_iteration(
-    net: Any, x: np.ndarray, t: np.ndarray, budget: float = 0.2
-) -> float:
-    """Seconds one numerical-gradient update of ``net`` on the batch ``(x, t)`` will take.
-
-    Times the very computation, central differences (two loss evaluations per element,
-    book 4.4), on the first elements of ``W1`` of a float64 copy of the network (the
-    parameters ``numerical_gradient`` evaluates on), after a warm-up, for about
-    ``budget`` seconds, and scales the time per element to every parameter.
-    Timing one cold forward pass instead overestimated five- to eightfold, and a warm
-    one misses the work around each evaluation.
-    """
-    from dlscratch.gradient import numerical_gradient
-
-    twin = type(net).from_config(net.get_config(), dtype=np.float64)
-    twin.load_params(net.params)
-    xa, ta = np.asarray(x, dtype=np.float64), np.asarray(t)
-    state = twin.random_state()
-
-    def f(_w: np.ndarray) -> float:
-        twin.set_random_state(state)  # as numerical_gradient does: the same dropout masks
-        return float(twin.loss(xa, ta, train_flg=True))
-
-    w = twin.params["W1"].reshape(-1)  # a view: perturbing it perturbs W1
-    numerical_gradient(f, w[:2])  # warm-up: the first passes pay for caches, allocations
-    done, start = 0, time.perf_counter()
-    while done < w.size and (done < 40 or time.perf_counter() - start < budget):
-        numerical_gradient(f, w[done : done + 8])
-        done = min(done + 8, w.size)
-    per_element = (time.perf_counter() - start) / done
-    return per_element * sum(int(p.size) for p in net.params.values())
-
-
 def _print_header(args: argparse.Namespace, s: dict[str, Any], trainer: Any, data: Data) -> None:
     net = trainer.network
     n_params = sum(p.size for p in net.params.values())
@@ -242,9 +208,11 @@ def _print_header(args: argparse.Namespace, s: dict[str, Any], trainer: Any, dat
         f"{args.grad} gradients"
     )
     if args.grad == "numerical":
+        from dlscratch.trainer import estimate_numerical_gradient_seconds
+
         bs = s["batch_size"]
         x_train, t_train = data[0], data[1]
-        per_iter = numerical_seconds_per_iteration(net, x_train[:bs], t_train[:bs])
+        per_iter = estimate_numerical_gradient_seconds(net, x_train[:bs], t_train[:bs])
         left = trainer.max_iter - trainer.iteration
         out(
             "numerical gradients are slow by nature: 2 forward passes for each of the "
