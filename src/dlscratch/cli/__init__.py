@@ -3,7 +3,7 @@
 Subcommands follow the book's order: ``gates`` (ch. 2), ``chapters`` (the book's
 examples), ``data`` (MNIST), ``infer`` / ``convert`` / ``evaluate`` (trained networks,
 ch. 3, 7-8), ``train`` (ch. 4-8), ``gradcheck`` (ch. 5), ``plot`` (figures of ch. 3-8),
-``search`` (ch. 6.5), ``predict`` (your own digits). Each group is a module of this
+``search`` (ch. 6.5), ``predict`` and ``serve`` (your own digits). Each group is a module of this
 package with its ``cmd_*`` functions and one ``add_parsers`` that builds its
 sub-parsers; ``_argtypes`` holds the argument types and ``_common`` what the groups
 share. Errors the user can fix are
@@ -27,6 +27,7 @@ from dlscratch.cli import (
     plot,
     predict,
     search,
+    serve,
     train,
 )
 from dlscratch.cli._common import data_dir_parent, err, with_flags
@@ -36,7 +37,7 @@ from dlscratch.errors import DlscratchError
 __all__ = ["build_parser", "digit_to_text", "main"]
 
 # In the order `dlscratch --help` lists them.
-_GROUPS = (gates, chapters, data, models, predict, train, gradcheck, plot, search)
+_GROUPS = (gates, chapters, data, models, predict, serve, train, gradcheck, plot, search)
 
 
 def build_parser() -> argparse.ArgumentParser:
