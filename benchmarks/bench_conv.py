@@ -4,7 +4,7 @@ One step = forward + backward + Adam (lr 0.001) on a batch of 100 MNIST-shaped i
 (1, 28, 28) with random pixels in [0, 1) and random labels. Compared, in one process and
 interleaved round by round, for SimpleConvNet (book 7.5) and DeepConvNet (book 8.1):
 
-    dlscratch float32   dlscratch.networks.SimpleConvNet / DeepConvNet(seed=0) + Adam
+    dlscratch float32   SimpleConvNet / DeepConvNet(seed=0, dtype=np.float32) + Adam
     book-style float64  the book's code written out below (im2col with its loop over
                         filter offsets, Convolution, Pooling, Dropout, Adam) plus the ch. 5
                         layers of bench_mlp.py (Affine, Relu, SoftmaxWithLoss)
@@ -49,7 +49,7 @@ from common import (
     set_threads,
     torch,
 )
-from dlscratch.layers import Convolution as DLConvolution
+from dlscratch.conv_fast import FastConvolution as DLConvolution
 from dlscratch.networks import DeepConvNet, SimpleConvNet
 from dlscratch.optimizers import Adam
 
@@ -495,7 +495,7 @@ def build_impls(net: str, xs, ts) -> dict[str, Impl]:
     n = len(xs)
     impls: dict[str, Impl] = {}
 
-    dl = DL_NETS[net](seed=0)
+    dl = DL_NETS[net](seed=0, dtype=np.float32)
     dl_opt = Adam(lr=LR)
     x32 = [x.astype(np.float32) for x in xs]  # converted here, not while timing
 
@@ -505,6 +505,8 @@ def build_impls(net: str, xs, ts) -> dict[str, Impl]:
         return dl.last_loss
 
     impls["dlscratch float32"] = Impl(dl_step, lambda x, t: dl.loss(x, t, train_flg=False))
+    # The networks compute in float64 unless told otherwise: this row must not.
+    assert dl.dtype == np.float32, f"dlscratch float32 row built in {dl.dtype}"
 
     book = BOOK_NETS[net](rng=0)
     for key, value in dl.params.items():  # same start as dlscratch
@@ -567,7 +569,7 @@ def run_checks() -> None:
 
         # 2. PyTorch's architecture is the same: same weights, same scores.
         if torch is not None:
-            dl32 = DL_NETS[net](seed=0, **no_dropout)
+            dl32 = DL_NETS[net](seed=0, dtype=np.float32, **no_dropout)
             model = make_torch_net(net, dropout=0.0)
             copy_to_torch(dl32.params, model)
             with torch.no_grad():
@@ -606,7 +608,7 @@ def measure_memory(name: str) -> dict[str, float]:
     """Memory of one DeepConvNet train step of ``name`` (run in a fresh process)."""
     xs, ts = make_pool(n=1)
     if name == "dlscratch float32":
-        net = DeepConvNet(seed=0)
+        net = DeepConvNet(seed=0, dtype=np.float32)
         opt = Adam(lr=LR)
         x = xs[0].astype(np.float32)
     else:
@@ -676,7 +678,7 @@ def blas_floor_ms(net: str, repeats: int = 5) -> dict[str, float]:
     (median of ``repeats``), with the caches warm. dlscratch's step cannot be faster
     than their sum, whatever it does around them.
     """
-    model = DL_NETS[net](seed=0)
+    model = DL_NETS[net](seed=0, dtype=np.float32)
     xs, ts = make_pool(n=1)
     model.gradient(xs[0].astype(np.float32), ts[0])  # fills each layer's x and col_t
     rng = np.random.default_rng(0)

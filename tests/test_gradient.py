@@ -4,13 +4,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from dlscratch.conv_fast import FastConvolution, FastPooling
 from dlscratch.errors import DTypeError, PrecisionWarning
 from dlscratch.gradient import (
+    gradient_check,
     gradient_descent,
     gradient_descent_path,
+    layer_gradient_check,
     numerical_diff,
     numerical_gradient,
 )
+from dlscratch.layers import Affine, BatchNormalization, Convolution, Pooling, Relu, Sigmoid
 
 
 def function_1(x):
@@ -98,3 +102,94 @@ def test_gradient_descent_book_values():
     np.testing.assert_allclose(x, [-2.58983747e13, -1.29524862e12], rtol=1e-6)
     x = gradient_descent(function_2, init, lr=1e-10, step_num=100)
     np.testing.assert_allclose(x, [-2.99999994, 3.99999992], rtol=1e-8)
+
+
+# --------------------------------------------------------------------------------------
+# gradient_check of a single layer
+# --------------------------------------------------------------------------------------
+def _layer_cases():
+    g = np.random.default_rng(0)
+
+    def away_from_zero(shape):
+        return g.uniform(0.1, 1.0, shape) * g.choice([-1.0, 1.0], shape)
+
+    def distinct(shape):
+        n = int(np.prod(shape))
+        return g.permutation(n).reshape(shape) * 0.01 - 0.005 * n
+
+    return {
+        "Affine": (
+            Affine(g.standard_normal((12, 4)), g.standard_normal(4)),
+            g.standard_normal((3, 3, 2, 2)),
+        ),
+        "Relu": (Relu(), away_from_zero((4, 5))),
+        "Sigmoid": (Sigmoid(), g.standard_normal((4, 5))),
+        "Convolution": (
+            Convolution(g.standard_normal((3, 2, 3, 3)), g.standard_normal(3), stride=2, pad=1),
+            g.standard_normal((2, 2, 5, 5)),
+        ),
+        "FastConvolution": (
+            FastConvolution(g.standard_normal((3, 2, 3, 3)), g.standard_normal(3), 1, 1),
+            g.standard_normal((2, 2, 4, 4)),
+        ),
+        "Pooling": (Pooling(2, 2, stride=1), distinct((2, 2, 4, 4))),
+        "FastPooling": (FastPooling(3, 3, stride=2, pad=1), distinct((2, 2, 5, 5))),
+        "BatchNormalization": (
+            BatchNormalization(g.uniform(0.5, 1.5, 6), g.standard_normal(6)),
+            g.standard_normal((5, 6)) * 2 + 1,
+        ),
+    }
+
+
+EXPECTED_ROWS = {
+    "Affine": ["x", "W", "b"],
+    "Relu": ["x"],
+    "Sigmoid": ["x"],
+    "Convolution": ["x", "W", "b"],
+    "FastConvolution": ["x", "W", "b"],
+    "Pooling": ["x"],
+    "FastPooling": ["x"],
+    "BatchNormalization": ["x", "gamma", "beta"],
+}
+
+
+@pytest.mark.parametrize("name", list(EXPECTED_ROWS))
+def test_gradient_check_of_a_layer(name):
+    layer, x = _layer_cases()[name]
+    rows = gradient_check(layer, x)
+    assert [row.name for row in rows] == EXPECTED_ROWS[name]
+    assert rows[0].shape == x.shape
+    for row in rows:
+        assert row.max_abs_diff < 1e-7, row
+        assert row.max_rel_diff < 1e-5, row
+
+
+def test_layer_gradient_check_finds_a_wrong_backward():
+    class DoubleRelu(Relu):
+        def backward(self, dout):
+            return 2 * super().backward(dout)  # the derivative of ReLU is 1, not 2
+
+    x = np.array([[0.5, -0.3, 0.8]])
+    (row,) = layer_gradient_check(DoubleRelu(), x, dout=np.ones((1, 3)))
+    assert row.max_abs_diff == pytest.approx(1.0, abs=1e-6)  # 2 against 1 where x > 0
+
+
+def test_layer_gradient_check_restores_parameters_and_running_stats():
+    W = np.ones((3, 2), dtype=np.float32)
+    b = np.zeros(2, dtype=np.float32)
+    layer = Affine(W, b)
+    rows = layer_gradient_check(layer, np.ones((2, 3), dtype=np.float32))
+    assert layer.W is W and layer.b is b and W.dtype == np.float32
+    assert rows[1].max_abs_diff < 1e-7  # evaluated in float64 all the same
+    bn = BatchNormalization(np.ones(2), np.zeros(2))
+    gradient_check(bn, np.array([[1.0, 2.0], [3.0, 5.0]]))
+    assert bn.running_mean is None and bn.running_var is None
+
+
+def test_gradient_check_of_a_network_needs_t():
+    class Net:
+        def gradient(self, x, t):
+            return {}
+
+    with pytest.raises(TypeError, match="targets t"):
+        gradient_check(Net(), np.ones(2))

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
+from dlscratch.conv_fast import FastConvolution, FastPooling
 from dlscratch.errors import ShapeError
 from dlscratch.gradient import numerical_gradient
 from dlscratch.layers import (
@@ -517,11 +518,11 @@ def test_convolution_col_is_the_books_im2col() -> None:
     [
         lambda g: (Affine(g.standard_normal((12, 5)), g.standard_normal(5)), (4, 3, 2, 2)),
         lambda g: (
-            Convolution(g.standard_normal((4, 3, 3, 3)), g.standard_normal(4), 1, 1),
+            FastConvolution(g.standard_normal((4, 3, 3, 3)), g.standard_normal(4), 1, 1),
             (2, 3, 5, 5),
         ),
     ],
-    ids=["Affine", "Convolution"],
+    ids=["Affine", "FastConvolution"],
 )
 def test_backward_params_gives_backwards_parameter_gradients(make: Any) -> None:
     g = rng(3)
@@ -667,6 +668,11 @@ LAYERS: dict[str, Callable[[], tuple[Any, np.ndarray]]] = {
         f32(away_from_zero((2, 2, 4, 4))),
     ),
     "Pooling": lambda: (Pooling(2, 2), f32(distinct((2, 2, 4, 4)))),
+    "FastConvolution": lambda: (
+        FastConvolution(f32(rng().standard_normal((3, 2, 3, 3))), np.zeros(3, np.float32), pad=1),
+        f32(away_from_zero((2, 2, 4, 4))),
+    ),
+    "FastPooling": lambda: (FastPooling(2, 2), f32(distinct((2, 2, 4, 4)))),
 }
 
 

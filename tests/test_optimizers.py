@@ -92,9 +92,10 @@ def test_nesterov_two_steps_follow_the_papers_order():
     assert path[2] == pytest.approx([-6.679827, 0.4448], rel=1e-12)
 
 
-def test_nesterov_is_not_the_swapped_upstream_order():
-    # The book repository's later code updates v first, so its first step is
-    # (1 + μ + μ²)·η·g: x = -7 + 2.71*0.1*0.7 = -6.8103. Ours is (1 + μ)·η·g.
+def test_nesterov_is_not_the_books_2016_order():
+    # The book repository's 2016 code updated v first (fixed in 2021, "Fix Nesterov
+    # update function"), so its first step is (1 + μ + μ²)·η·g:
+    # x = -7 + 2.71*0.1*0.7 = -6.8103. Ours, and the fixed code's, is (1 + μ)·η·g.
     path = run_dict(Nesterov(lr=0.1, momentum=0.9), 1)
     assert path[1, 0] != pytest.approx(-6.8103, abs=1e-6)
     assert path[1, 0] - START[0] == pytest.approx(-(1 + 0.9) * 0.1 * -0.7, rel=1e-13)

@@ -1,5 +1,8 @@
 """Numerical differentiation, gradient descent and gradient checking (book ch. 4-5).
 
+:func:`gradient_check` compares backpropagation with numerical derivatives for a whole
+network (book 5.7.3) or for a single layer (:func:`layer_gradient_check`).
+
 Numerical derivatives use the central difference (f(x+h) - f(x-h)) / 2h with the book's
 h = 1e-4 (book 4.3.1). That step only makes sense in float64: in float32 (about 7
 significant digits) x + 1e-4 rounds away most of the step, so a float32 ``x`` gives a
@@ -12,7 +15,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -24,6 +27,7 @@ __all__ = [
     "gradient_check",
     "gradient_descent",
     "gradient_descent_path",
+    "layer_gradient_check",
     "numerical_diff",
     "numerical_gradient",
 ]
@@ -168,14 +172,6 @@ def gradient_descent_path(
     return x, history
 
 
-class _Network(Protocol):
-    params: dict[str, NDArray[Any]]
-
-    def gradient(self, x: NDArray[Any], t: NDArray[Any]) -> dict[str, NDArray[Any]]: ...
-
-    def numerical_gradient(self, x: NDArray[Any], t: NDArray[Any]) -> dict[str, NDArray[Any]]: ...
-
-
 @dataclass(frozen=True)
 class GradientCheckRow:
     """Backprop vs numerical gradient of one parameter (see :func:`gradient_check`)."""
@@ -187,44 +183,129 @@ class GradientCheckRow:
     max_rel_diff: float
 
 
-def gradient_check(network: _Network, x: ArrayLike, t: ArrayLike) -> list[GradientCheckRow]:
-    """Compare ``network.gradient`` (backprop) with ``network.numerical_gradient``.
-
-    Book 5.7.3 ("gradient check"). For each parameter the absolute differences
-    |g_bp - g_num| are averaged and maximised; the relative difference is
-    |g_bp - g_num| / max(|g_bp| + |g_num|, 1e-8), maximised.
-
-    Args:
-        network: any object with ``params``, ``gradient(x, t)`` and
-            ``numerical_gradient(x, t)`` returning dicts keyed like ``params``.
-        x: input batch.
-        t: labels or one-hot targets.
-
-    Returns:
-        One :class:`GradientCheckRow` per parameter, in ``params`` order. For a correct
-        backprop in float64, mean differences are around 1e-10 or below.
-    """
-    xa, ta = np.asarray(x), np.asarray(t)
-    # Networks with dropout: both passes must draw the same masks.
-    get_state = getattr(network, "random_state", None)
-    state = get_state() if get_state is not None else None
-    grad_bp = {k: np.array(v) for k, v in network.gradient(xa, ta).items()}
-    if state is not None:
-        network.set_random_state(state)  # type: ignore[attr-defined]
-    grad_num = network.numerical_gradient(xa, ta)
+def _rows(grads_bp: dict[str, Any], grads_num: dict[str, Any]) -> list[GradientCheckRow]:
     rows = []
-    for name in network.params:
-        g1 = np.asarray(grad_bp[name], dtype=np.float64)
-        g2 = np.asarray(grad_num[name], dtype=np.float64)
+    for name, num in grads_num.items():
+        g1 = np.asarray(grads_bp[name], dtype=np.float64)
+        g2 = np.asarray(num, dtype=np.float64)
         diff = np.abs(g1 - g2)
         rel = diff / np.maximum(np.abs(g1) + np.abs(g2), 1e-8)
         rows.append(
             GradientCheckRow(
                 name=name,
                 shape=tuple(g1.shape),
-                mean_abs_diff=float(diff.mean()),
-                max_abs_diff=float(diff.max()),
-                max_rel_diff=float(rel.max()),
+                mean_abs_diff=float(diff.mean()) if diff.size else 0.0,
+                max_abs_diff=float(diff.max()) if diff.size else 0.0,
+                max_rel_diff=float(rel.max()) if rel.size else 0.0,
             )
         )
     return rows
+
+
+def gradient_check(
+    network: Any, x: ArrayLike, t: ArrayLike | None = None, *, dout: ArrayLike | None = None
+) -> list[GradientCheckRow]:
+    """Compare backprop with numerical gradients, for a network or a single layer.
+
+    Book 5.7.3 ("gradient check"). For each parameter the absolute differences
+    |g_bp - g_num| are averaged and maximised; the relative difference is
+    |g_bp - g_num| / max(|g_bp| + |g_num|, 1e-8), maximised.
+
+    - A network (an object with ``gradient``): ``network.gradient(x, t)`` against
+      ``network.numerical_gradient(x, t)``, one row per parameter.
+    - A layer (an object with ``forward`` and ``backward``, no ``gradient``): see
+      :func:`layer_gradient_check`; ``t`` is not used, ``dout`` may be given.
+
+    Args:
+        network: the network or layer.
+        x: input batch.
+        t: labels or one-hot targets (networks only).
+        dout: the upstream gradient for a layer (see :func:`layer_gradient_check`).
+
+    Returns:
+        One :class:`GradientCheckRow` per parameter, in ``params`` order (for a layer:
+        ``x`` first, then its parameters). For a correct backprop in float64, mean
+        differences are around 1e-10 or below.
+
+    Raises:
+        TypeError: a network without ``t``.
+    """
+    if not hasattr(network, "gradient") and hasattr(network, "backward"):
+        return layer_gradient_check(network, x, dout)
+    if t is None:
+        raise TypeError("gradient_check: a network needs the targets t")
+    xa, ta = np.asarray(x), np.asarray(t)
+    # Networks with dropout: both passes must draw the same masks.
+    get_state = getattr(network, "random_state", None)
+    state = get_state() if get_state is not None else None
+    grad_bp = {k: np.array(v) for k, v in network.gradient(xa, ta).items()}
+    if state is not None:
+        network.set_random_state(state)
+    grad_num = network.numerical_gradient(xa, ta)
+    return _rows(grad_bp, {name: grad_num[name] for name in network.params})
+
+
+# (parameter, its gradient) attribute pairs a layer may have
+LAYER_PARAMS = (("W", "dW"), ("b", "db"), ("gamma", "dgamma"), ("beta", "dbeta"))
+
+
+def layer_gradient_check(
+    layer: Any, x: ArrayLike, dout: ArrayLike | None = None, seed: int = 0
+) -> list[GradientCheckRow]:
+    """Compare a layer's ``backward`` with numerical derivatives (book 5.7.3, per layer).
+
+    With a fixed upstream gradient r (``dout``), L(x, params) = sum(forward(x) * r) has
+    dL/dx = backward(r), and dL/dW = the ``dW`` that backward stores (likewise ``db``,
+    ``dgamma``, ``dbeta``). This computes both sides: ``backward(r)`` once, and
+    :func:`numerical_gradient` of L for x and for each parameter array the layer has
+    (``W``, ``b``, ``gamma``, ``beta``; a Python-number bias is left out). Everything
+    is evaluated in float64: x and the parameters are swapped for float64 copies
+    during the check and put back afterwards, with any batch-norm running statistics.
+
+    Args:
+        layer: an object with ``forward(x)`` and ``backward(dout)`` whose forward gives
+            the same output for the same input (not Dropout, which draws a new mask).
+        x: the input; its values should be away from kinks (ReLU at 0, ties in max
+            pooling), where the derivative jumps.
+        dout: r, of the output's shape; None draws standard normal values (``seed``).
+        seed: the seed of that draw.
+
+    Returns:
+        Rows (:class:`GradientCheckRow`) named ``x`` and then each parameter.
+
+    Raises:
+        ShapeError: from the layer, if x or dout does not fit it.
+    """
+    x64 = np.array(x, dtype=np.float64)
+    names = [
+        (p, g)
+        for p, g in LAYER_PARAMS
+        if isinstance(getattr(layer, p, None), np.ndarray) and hasattr(layer, g)
+    ]
+    saved = {p: getattr(layer, p) for p, _ in names}
+    stats = {a: getattr(layer, a) for a in ("running_mean", "running_var") if hasattr(layer, a)}
+    try:
+        for p, _ in names:
+            setattr(layer, p, np.array(saved[p], dtype=np.float64))
+        out = np.asarray(layer.forward(x64))
+        r = (
+            np.random.default_rng(seed).standard_normal(out.shape)
+            if dout is None
+            else np.asarray(dout, dtype=np.float64)
+        )
+        grads_bp = {"x": np.array(layer.backward(r.copy()))}
+        for p, g in names:
+            grads_bp[p] = np.array(getattr(layer, g))
+
+        def loss(_: NDArray[Any]) -> float:
+            return float(np.sum(layer.forward(x64) * r))
+
+        grads_num = {"x": numerical_gradient(loss, x64)}
+        for p, _ in names:
+            grads_num[p] = numerical_gradient(loss, getattr(layer, p))
+    finally:
+        for p, value in saved.items():
+            setattr(layer, p, value)
+        for a, value in stats.items():
+            setattr(layer, a, value)
+    return _rows(grads_bp, grads_num)

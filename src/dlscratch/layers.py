@@ -13,8 +13,9 @@ Interface shared by every single-input layer, so networks can call them generica
 - ``backward(dout)`` returns ``dx`` with the shape of ``x``. It never writes into
   ``dout`` (the book's ``Relu`` does, a known trap), and ``forward`` never writes into
   ``x``.
-- ``backward_params(dout)`` (``Affine`` and ``Convolution`` only) stores the parameter
-  gradients as ``backward`` does but computes no ``dx``. A network calls it, instead of
+- ``backward_params(dout)`` (``Affine`` here, and
+  :class:`dlscratch.conv_fast.FastConvolution`) stores the parameter gradients as
+  ``backward`` does but computes no ``dx``. A network calls it, instead of
   ``backward``, on its first layer, whose input is the data: nothing needs that dx.
 - Parameter layers keep the very arrays they were given (``self.W``, ``self.b``,
   ``self.gamma``, ``self.beta``) and read them at call time, so an optimizer updating
@@ -25,7 +26,13 @@ float32; NumPy's promotion rules apply when they are mixed). Python scalars neve
 upcast.
 
 Also here: ``im2col`` / ``col2im`` (book 7.4.3), which turn convolution into one matrix
-product, and ``conv_output_size``.
+product, and ``conv_output_size``. ``Convolution`` and ``Pooling`` are written as the
+book's chapter 7 writes them; the ConvNets train with the same math laid out for speed,
+in :mod:`dlscratch.conv_fast`.
+
+Checks: a layer used on its own checks its input and ``dout`` with one call to
+:mod:`dlscratch.validation` (same messages everywhere), so that each ``forward`` and
+``backward`` reads as the formula.
 """
 
 from __future__ import annotations
@@ -37,6 +44,16 @@ from numpy.typing import ArrayLike, NDArray
 
 from dlscratch.errors import ShapeError
 from dlscratch.functions import class_labels, sigmoid
+from dlscratch.validation import (
+    as_rows,
+    check_dout,
+    check_images,
+    check_pad,
+    check_positive,
+    check_saved,
+    window_output_hw,
+    window_output_size,
+)
 
 # The book's `from common.X import *` also hands the script `np` (its modules have no
 # __all__), and some of its scripts use np without importing it: export it too.
@@ -58,141 +75,6 @@ __all__ = [
 ]
 
 Array = NDArray[Any]
-
-
-# --------------------------------------------------------------------------------------
-# helpers
-# --------------------------------------------------------------------------------------
-def _saved(value: Any, layer: object, what: str = "forward") -> Any:
-    """``value`` if it is set; otherwise say that ``forward`` must run first."""
-    if value is None:
-        raise RuntimeError(
-            f"{type(layer).__name__}.backward: call {what} first (nothing saved to "
-            "backpropagate through)"
-        )
-    return value
-
-
-def _check_dout(layer: object, dout: Array, shape: tuple[int, ...]) -> None:
-    if dout.shape != shape:
-        raise ShapeError(
-            f"{type(layer).__name__}.backward: dout must have the shape of the forward "
-            f"output, {shape}; got {dout.shape}"
-        )
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _check_positive(name: str, value: int) -> None:
-    if not _is_int(value) or value < 1:
-        raise ValueError(f"{name}: expected an int >= 1, got {value!r}")
-
-
-def _check_pad(pad: int) -> None:
-    if not _is_int(pad) or pad < 0:
-        raise ValueError(f"pad: expected an int >= 0, got {pad!r}")
-
-
-def _out_size(size: int, filter_size: int, stride: int, pad: int) -> int | None:
-    """(size + 2 pad - filter_size) / stride + 1, or None when not a whole number >= 1."""
-    span = size + 2 * pad - filter_size
-    if span < 0 or span % stride:
-        return None
-    return span // stride + 1
-
-
-def conv_output_size(input_size: int, filter_size: int, stride: int = 1, pad: int = 0) -> int:
-    """Output length of a convolution or pooling along one axis (book 7.2.4, eq. 7.1).
-
-    OH = (H + 2 * pad - FH) / stride + 1
-
-    Args:
-        input_size: H (or W), in pixels.
-        filter_size: FH (or FW).
-        stride: step between windows, >= 1.
-        pad: zeros added on each side, >= 0.
-
-    Returns:
-        OH as an int. Book example: H = 4, FH = 3, pad 1, stride 1 gives 4.
-
-    Raises:
-        ShapeError: if OH is not a whole number >= 1 (the filter does not tile the
-            padded input exactly). The book's code rounds down silently instead.
-        ValueError: if stride < 1, pad < 0 or filter_size < 1.
-    """
-    _check_positive("filter_size", filter_size)
-    _check_positive("stride", stride)
-    _check_pad(pad)
-    out = _out_size(input_size, filter_size, stride, pad)
-    if out is None:
-        raise ShapeError(
-            f"conv_output_size: (input_size + 2*pad - filter_size) / stride + 1 = "
-            f"({input_size} + 2*{pad} - {filter_size}) / {stride} + 1 = "
-            f"{(input_size + 2 * pad - filter_size) / stride + 1:g} is not a whole "
-            "number >= 1; change the filter size, stride or pad"
-        )
-    return out
-
-
-def _output_hw(
-    where: str, H: int, W: int, filter_h: int, filter_w: int, stride: int, pad: int
-) -> tuple[int, int]:
-    """(OH, OW) of a sliding window, with an error naming every quantity involved."""
-    _check_positive("filter_h", filter_h)
-    _check_positive("filter_w", filter_w)
-    _check_positive("stride", stride)
-    _check_pad(pad)
-    out_h = _out_size(H, filter_h, stride, pad)
-    out_w = _out_size(W, filter_w, stride, pad)
-    if out_h is None or out_w is None:
-        bad = "H" if out_h is None else "W"
-        size, fsize = (H, filter_h) if out_h is None else (W, filter_w)
-        raise ShapeError(
-            f"{where}: input H={H}, W={W} with a {filter_h}x{filter_w} filter, "
-            f"stride={stride}, pad={pad}: output {bad} = ({size} + 2*{pad} - {fsize}) / "
-            f"{stride} + 1 = {(size + 2 * pad - fsize) / stride + 1:g} is not a whole "
-            "number >= 1; change the filter size, stride or pad"
-        )
-    return out_h, out_w
-
-
-def _pad_hw(x: Array, pad: int, fill: Any = 0) -> Array:
-    """``x`` (N, C, H, W) with ``pad`` pixels of ``fill`` around H and W (x if pad == 0)."""
-    if pad == 0:
-        return x
-    N, C, H, W = x.shape
-    out = np.full((N, C, H + 2 * pad, W + 2 * pad), fill, dtype=x.dtype)
-    out[:, :, pad : pad + H, pad : pad + W] = x
-    return out
-
-
-def _as_rows(where: str, xa: Array, D: int, source: str, forms: str) -> Array:
-    """``xa`` as (N, D): a single sample (D,) becomes (1, D), and (N, ...) is flattened
-    per sample (book 7.5), with an error naming ``source`` (where D comes from)."""
-    if xa.ndim == 0:
-        raise ShapeError(f"{where}: x must be {forms}; got a scalar")
-    x2 = xa.reshape(1, -1) if xa.ndim == 1 else xa.reshape(xa.shape[0], -1)
-    if x2.shape[1] != D:
-        raise ShapeError(
-            f"{where}: each sample of x must hold D={D} numbers ({source}); "
-            f"got x of shape {xa.shape}, i.e. {x2.shape[1]} per sample"
-        )
-    return x2
-
-
-def _check_4d(where: str, x: Array, channels: int | None = None) -> None:
-    if x.ndim != 4:
-        raise ShapeError(
-            f"{where}: x must be 4-D (N, C, H, W); got {x.ndim}-D shape {x.shape}"
-            + (" (add a batch axis with x[None])" if x.ndim == 3 else "")
-        )
-    if channels is not None and x.shape[1] != channels:
-        raise ShapeError(
-            f"{where}: x must have C={channels} channels (the filters' second axis); "
-            f"got shape {x.shape} with {x.shape[1]}"
-        )
 
 
 # --------------------------------------------------------------------------------------
@@ -219,7 +101,7 @@ class MulLayer:
         return x * y
 
     def backward(self, dout: Any) -> tuple[Any, Any]:
-        _saved(self.x, self)
+        check_saved(self, "x")
         dx = dout * self.y
         dy = dout * self.x
         return dx, dy
@@ -253,23 +135,22 @@ class Relu:
 
     Unlike the book's code, backward returns a new array instead of writing zeros into
     ``dout`` (which may be another layer's stored array). It is computed as
-    ``dout * ~mask`` (masked writes are ~10x slower), so a NaN or inf in ``dout`` where
+    ``dout * ~mask`` rather than by a masked write, so a NaN or inf in ``dout`` where
     x <= 0 gives NaN there rather than 0.
     """
 
     def __init__(self) -> None:
-        self.mask: Array | None = None
+        self.mask: Any = None  # (array; None until forward)
 
     def forward(self, x: ArrayLike, train_flg: bool = True) -> Array:
-        xa = np.asarray(x)
-        self.mask = xa <= 0
-        return np.maximum(xa, 0)
+        x = np.asarray(x)
+        self.mask = x <= 0
+        return np.maximum(x, 0)
 
     def backward(self, dout: Array) -> Array:
-        mask = _saved(self.mask, self)
-        dout = np.asarray(dout)
-        _check_dout(self, dout, mask.shape)
-        return dout * ~mask  # a new array; ~10x faster than np.where(mask, 0, dout)
+        check_saved(self, "mask")
+        dout = check_dout(self, dout, self.mask.shape)
+        return dout * ~self.mask  # a new array: dout itself is left alone
 
 
 class Sigmoid:
@@ -283,17 +164,16 @@ class Sigmoid:
     """
 
     def __init__(self) -> None:
-        self.out: Array | None = None
+        self.out: Any = None  # (array; None until forward)
 
     def forward(self, x: ArrayLike, train_flg: bool = True) -> Array:
         self.out = sigmoid(x)
         return self.out
 
     def backward(self, dout: Array) -> Array:
-        out = _saved(self.out, self)
-        dout = np.asarray(dout)
-        _check_dout(self, dout, out.shape)
-        return dout * (1.0 - out) * out
+        check_saved(self, "out")
+        dout = check_dout(self, dout, self.out.shape)
+        return dout * (1.0 - self.out) * self.out
 
 
 # --------------------------------------------------------------------------------------
@@ -332,42 +212,34 @@ class Affine:
             )
         self.W = W
         self.b = b
-        self.x: Array | None = None  # the input as (N, D)
-        self.original_x_shape: tuple[int, ...] | None = None
+        self.x: Any = None  # the input as (N, D) (None until forward)
+        self.original_x_shape: Any = None
         self.dW: Array | None = None
         self.db: Array | None = None
 
     def forward(self, x: ArrayLike, train_flg: bool = True) -> Array:
-        xa = np.asarray(x)
+        x = np.asarray(x)
         D = self.W.shape[0]
-        x2 = _as_rows("Affine", xa, D, f"W is {self.W.shape}", f"(N, {D}), ({D},) or (N, ...)")
-        self.original_x_shape = xa.shape
-        self.x = x2
-        out = x2 @ self.W
+        self.original_x_shape = x.shape
+        self.x = as_rows("Affine", x, D, f"W is {self.W.shape}", f"(N, {D}), ({D},) or (N, ...)")
+        out = self.x @ self.W
         out += self.b
-        return out[0] if xa.ndim == 1 else out
+        return out[0] if x.ndim == 1 else out
 
     def backward(self, dout: Array) -> Array:
-        dout2 = self._param_grads(dout)
-        dx = dout2 @ self.W.T
-        return dx.reshape(_saved(self.original_x_shape, self))
+        self.backward_params(dout)  # checks dout; stores dW and db
+        dx = np.asarray(dout).reshape(self.x.shape[0], -1) @ self.W.T
+        return dx.reshape(self.original_x_shape)
 
     def backward_params(self, dout: Array) -> None:
-        """Store ``self.dW`` and ``self.db`` as :meth:`backward` does, without dx (one
-        of the step's three largest products): for a network's first layer."""
-        self._param_grads(dout)
-
-    def _param_grads(self, dout: Array) -> Array:
-        """Store dW and db; return dout as (N, M)."""
-        x2 = _saved(self.x, self)
-        shape = _saved(self.original_x_shape, self)
-        dout = np.asarray(dout)
-        M = self.W.shape[1]
-        _check_dout(self, dout, (M,) if len(shape) == 1 else (shape[0], M))
-        dout2 = dout.reshape(x2.shape[0], M)
-        self.dW = x2.T @ dout2
-        self.db = dout2.sum(axis=0)
-        return dout2
+        """Store ``self.dW`` and ``self.db`` as :meth:`backward` does, without dx:
+        for a network's first layer, whose input is the data."""
+        check_saved(self, "x")
+        N, M = self.x.shape[0], self.W.shape[1]
+        dout = check_dout(self, dout, (M,) if len(self.original_x_shape) == 1 else (N, M))
+        dout = dout.reshape(N, M)
+        self.dW = self.x.T @ dout
+        self.db = dout.sum(axis=0)
 
 
 class SoftmaxWithLoss:
@@ -420,7 +292,8 @@ class SoftmaxWithLoss:
         return self.loss
 
     def backward(self, dout: float = 1.0) -> Array:
-        y = _saved(self.y, self)
+        check_saved(self, "y")
+        y: Array = self.y  # type: ignore[assignment]
         labels = self._labels
         dx = y.reshape(-1, y.shape[-1]).copy()  # (N, K), a new array of y's dtype
         n = dx.shape[0]
@@ -450,7 +323,7 @@ class Dropout:
         rng: another name for a Generator; give ``seed`` or ``rng``, not both.
 
     Shapes: any; the output has the shape and dtype of x. The mask (``self.mask``,
-    boolean) is drawn in float32 for float32 input, which costs half the float64 draw.
+    boolean) is drawn in float32 for float32 input.
 
     Raises:
         ValueError: for a ratio outside [0, 1), or both ``seed`` and ``rng``.
@@ -483,11 +356,10 @@ class Dropout:
         return xa * self.mask
 
     def backward(self, dout: Array) -> Array:
-        _saved(self.train_flg, self)
-        dout = np.asarray(dout)
+        check_saved(self, "train_flg")
         if self.mask is None:  # last forward was in test mode
-            return dout * (1.0 - self.dropout_ratio)
-        _check_dout(self, dout, self.mask.shape)
+            return np.asarray(dout) * (1.0 - self.dropout_ratio)
+        dout = check_dout(self, dout, self.mask.shape)
         return dout * self.mask
 
 
@@ -546,19 +418,20 @@ class BatchNormalization:
         self.momentum = momentum
         self.running_mean = running_mean
         self.running_var = running_var
-        self.input_shape: tuple[int, ...] | None = None
+        # saved by forward for backward (None until then)
+        self.input_shape: Any = None
         self.train_flg: bool | None = None
-        self.batch_size: int | None = None
-        self.xc: Array | None = None
-        self.xn: Array | None = None
-        self.std: Array | None = None
+        self.batch_size: Any = None
+        self.xc: Any = None
+        self.xn: Any = None
+        self.std: Any = None
         self.dgamma: Array | None = None
         self.dbeta: Array | None = None
 
     def forward(self, x: ArrayLike, train_flg: bool = True) -> Array:
         xa = np.asarray(x)
         D = np.size(self.gamma)
-        x2 = _as_rows("BatchNormalization", xa, D, "gamma's size", f"(N, {D}) or (N, C, H, W)")
+        x2 = as_rows("BatchNormalization", xa, D, "gamma's size", f"(N, {D}) or (N, C, H, W)")
         self.input_shape = xa.shape
         self.train_flg = bool(train_flg)
         if self.running_mean is None:
@@ -584,12 +457,9 @@ class BatchNormalization:
         return out.reshape(xa.shape)
 
     def backward(self, dout: Array) -> Array:
-        shape = _saved(self.input_shape, self)
-        xc, xn, std = _saved(self.xc, self), _saved(self.xn, self), _saved(self.std, self)
-        n = _saved(self.batch_size, self)
-        dout = np.asarray(dout)
-        _check_dout(self, dout, shape)
-        dout2 = dout.reshape(xn.shape)
+        check_saved(self, "input_shape", "xc", "xn", "std", "batch_size")
+        shape, xc, xn, std, n = self.input_shape, self.xc, self.xn, self.std, self.batch_size
+        dout2 = check_dout(self, dout, shape).reshape(xn.shape)
 
         self.dbeta = dout2.sum(axis=0).reshape(np.shape(self.beta))
         self.dgamma = np.sum(xn * dout2, axis=0).reshape(np.shape(self.gamma))
@@ -607,72 +477,37 @@ class BatchNormalization:
 # --------------------------------------------------------------------------------------
 # 7.4 im2col, convolution and pooling
 # --------------------------------------------------------------------------------------
-def _window_offsets(
-    filter_h: int, filter_w: int, out_h: int, out_w: int, stride: int
-) -> list[tuple[int, int, slice, slice]]:
-    """For each offset (p, q) within a window, row-major: p, q and the slices of the
-    padded image that offset reads at every output position, (rows, cols)."""
-    return [
-        (
-            p,
-            q,
-            slice(p, p + stride * (out_h - 1) + 1, stride),
-            slice(q, q + stride * (out_w - 1) + 1, stride),
-        )
-        for p in range(filter_h)
-        for q in range(filter_w)
-    ]
+def conv_output_size(input_size: int, filter_size: int, stride: int = 1, pad: int = 0) -> int:
+    """Output length of a convolution or pooling along one axis (book 7.2.4, eq. 7.1).
 
+    OH = (H + 2 * pad - FH) / stride + 1
 
-def _im2col_t(x: Array, filter_h: int, filter_w: int, stride: int, pad: int) -> Array:
-    """The transpose of :func:`im2col`, (C*FH*FW, N*OH*OW), as a C-contiguous array.
+    Args:
+        input_size: H (or W), in pixels.
+        filter_size: FH (or FW).
+        stride: step between windows, >= 1.
+        pad: zeros added on each side, >= 0.
 
-    Rows are ordered (c, fh, fw), columns (n, oh, ow). Built as the book builds col,
-    with one copy per filter offset (fh, fw), but from the images laid out channels
-    first (C, N, H, W): each offset's block col[c, fh, fw] is then one contiguous
-    (N, OH, OW) slab, so the copies stream through memory, and the convolution's
-    product W (FN, C*FH*FW) @ col gives its output with the filters first (FN, N*OH*OW)
-    without a scattered transpose (about 3x faster than building the book's row
-    order, for DeepConvNet's 3x3 layers on 16-64 channels).
+    Returns:
+        OH as an int. Book example: H = 4, FH = 3, pad 1, stride 1 gives 4.
+
+    Raises:
+        ShapeError: if OH is not a whole number >= 1 (the filter does not tile the
+            padded input exactly). The book's code rounds down silently instead.
+        ValueError: if stride < 1, pad < 0 or filter_size < 1.
     """
-    N, C, H, W = x.shape
-    out_h, out_w = _output_hw("im2col", H, W, filter_h, filter_w, stride, pad)
-    if pad:
-        img = np.zeros((C, N, H + 2 * pad, W + 2 * pad), dtype=x.dtype)
-        img[:, :, pad : pad + H, pad : pad + W] = x.transpose(1, 0, 2, 3)
-    else:
-        img = x.transpose(1, 0, 2, 3)  # a view: the copies below read it in place
-    col = np.empty((C, filter_h, filter_w, N, out_h, out_w), dtype=x.dtype)
-    for p, q, rows, cols in _window_offsets(filter_h, filter_w, out_h, out_w, stride):
-        col[:, p, q] = img[:, :, rows, cols]
-    return col.reshape(C * filter_h * filter_w, N * out_h * out_w)
-
-
-def _unpad_to_nchw(img: Array, pad: int) -> Array:
-    """Channels-first padded images (C, N, H + 2 pad, W + 2 pad) -> C-contiguous
-    (N, C, H, W) without the padding."""
-    H, W = img.shape[2] - 2 * pad, img.shape[3] - 2 * pad
-    return np.ascontiguousarray(img[:, :, pad : pad + H, pad : pad + W].transpose(1, 0, 2, 3))
-
-
-def _col2im_t(
-    col_t: Array,
-    input_shape: tuple[int, int, int, int],
-    filter_h: int,
-    filter_w: int,
-    stride: int,
-    pad: int,
-) -> Array:
-    """:func:`col2im` of the transpose ``col_t`` (C*FH*FW, N*OH*OW) of a col; returns
-    C-contiguous (N, C, H, W). The adjoint of :func:`_im2col_t`: one add per filter
-    offset, into images laid out channels first."""
-    N, C, H, W = input_shape
-    out_h, out_w = _output_hw("col2im", H, W, filter_h, filter_w, stride, pad)
-    blocks = col_t.reshape(C, filter_h, filter_w, N, out_h, out_w)
-    img = np.zeros((C, N, H + 2 * pad, W + 2 * pad), dtype=col_t.dtype)
-    for p, q, rows, cols in _window_offsets(filter_h, filter_w, out_h, out_w, stride):
-        img[:, :, rows, cols] += blocks[:, p, q]
-    return _unpad_to_nchw(img, pad)
+    check_positive("filter_size", filter_size)
+    check_positive("stride", stride)
+    check_pad(pad)
+    out = window_output_size(input_size, filter_size, stride, pad)
+    if out is None:
+        raise ShapeError(
+            f"conv_output_size: (input_size + 2*pad - filter_size) / stride + 1 = "
+            f"({input_size} + 2*{pad} - {filter_size}) / {stride} + 1 = "
+            f"{(input_size + 2 * pad - filter_size) / stride + 1:g} is not a whole "
+            "number >= 1; change the filter size, stride or pad"
+        )
+    return out
 
 
 def im2col(
@@ -692,23 +527,28 @@ def im2col(
         pad: zeros added around H and W.
 
     Returns:
-        A new, writeable array (N*OH*OW, C*FH*FW) of the input's dtype, with
+        A new array (N*OH*OW, C*FH*FW) of the input's dtype, with
         OH = (H + 2 pad - FH) / stride + 1 and OW likewise. E.g. (1, 3, 7, 7) with
-        5x5 filters gives (9, 75); (10, 3, 7, 7) gives (90, 75). It is stored column
-        by column (Fortran order): it is the transpose of the array the
-        :class:`Convolution` layer builds (see there why); NumPy and BLAS take either
-        order, and ``np.ascontiguousarray`` gives the book's row-major layout.
+        5x5 filters gives (9, 75); (10, 3, 7, 7) gives (90, 75).
 
     Raises:
         ShapeError: if input_data is not 4-D, or OH or OW is not a whole number >= 1
             (the book's code silently drops the remainder).
 
-    Like the book's code, it loops over the FH*FW filter offsets, copying one strided
-    slab of the whole batch per offset; nothing loops over samples or positions.
+    As in the book's code, the loop runs over the FH*FW filter offsets (fh, fw), each
+    copying one strided slab of the whole batch; nothing loops over samples or positions.
     """
-    x = np.asarray(input_data)
-    _check_4d("im2col", x)
-    return _im2col_t(x, filter_h, filter_w, stride, pad).T
+    data = check_images("im2col", input_data)
+    N, C, H, W = data.shape
+    out_h, out_w = window_output_hw("im2col", H, W, filter_h, filter_w, stride, pad)
+    img = np.pad(data, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
+    col = np.empty((N, C, filter_h, filter_w, out_h, out_w), dtype=data.dtype)
+    for y in range(filter_h):
+        y_max = y + stride * out_h
+        for x in range(filter_w):
+            x_max = x + stride * out_w
+            col[:, :, y, x, :, :] = img[:, :, y:y_max:stride, x:x_max:stride]
+    return col.transpose(0, 4, 5, 1, 2, 3).reshape(N * out_h * out_w, -1)
 
 
 def col2im(
@@ -739,11 +579,11 @@ def col2im(
             wrong shape.
 
     Loops over the FH*FW filter offsets (as the book does), adding one strided slab
-    per offset; nothing loops over samples or positions.
+    per offset.
     """
     c = np.asarray(col)
     N, C, H, W = (int(v) for v in input_shape)
-    out_h, out_w = _output_hw("col2im", H, W, filter_h, filter_w, stride, pad)
+    out_h, out_w = window_output_hw("col2im", H, W, filter_h, filter_w, stride, pad)
     expected = (N * out_h * out_w, C * filter_h * filter_w)
     if c.shape != expected:
         raise ShapeError(
@@ -751,27 +591,33 @@ def col2im(
             f"{(N, C, H, W)}, a {filter_h}x{filter_w} filter, stride={stride}, pad={pad}; "
             f"got {c.shape}"
         )
-    return _col2im_t(c.T, (N, C, H, W), filter_h, filter_w, stride, pad)
+    col6 = c.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
+    img = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=c.dtype)
+    for y in range(filter_h):
+        y_max = y + stride * out_h
+        for x in range(filter_w):
+            x_max = x + stride * out_w
+            img[:, :, y:y_max:stride, x:x_max:stride] += col6[:, :, y, x, :, :]
+    return np.ascontiguousarray(img[:, :, pad : H + pad, pad : W + pad])
 
 
 class Convolution:
-    """Convolution layer (book 7.2, 7.4.3), computed as im2col + one matrix product.
+    """Convolution layer (book 7.2, 7.4.3): im2col, one matrix product, a reshape.
 
     Forward (cross-correlation, as in the book and every DL library):
     y[n, f, i, j] = b[f] + sum_{c, p, q} W[f, c, p, q] * xp[n, c, i*s + p, j*s + q],
-    with xp the input zero-padded by ``pad``. In matrix form, with col = im2col(x)
-    (N*OH*OW, C*FH*FW) and Wc = W.reshape(FN, -1): Y = col Wc^T + b.
+    with xp the input zero-padded by ``pad``. In matrix form, with
+    col = im2col(x) (N*OH*OW, C*FH*FW) and col_W = W.reshape(FN, -1).T
+    (C*FH*FW, FN): out = col @ col_W + b, reshaped to (N, OH, OW, FN) and
+    transposed to (N, FN, OH, OW).
 
-    Backward: dY (N*OH*OW, FN) from dout; db = sum of dY over rows; dW = dY^T col
-    (reshaped to (FN, C, FH, FW)); dx = col2im(dY Wc).
+    Backward, with dout reshaped to (N*OH*OW, FN): db = sum of dout over rows,
+    dW = col^T dout (reshaped to (FN, C, FH, FW)), dcol = dout col_W^T and
+    dx = col2im(dcol).
 
-    Where we differ from the book's code, on purpose: the layer computes the transposed
-    products, Y^T = Wc col^T (+ b) and so on, with col^T (C*FH*FW, N*OH*OW) built
-    directly (channels first, see ``_im2col_t``), and backward adds dx one filter
-    offset at a time instead of storing all of dcol for col2im. The same numbers up
-    to rounding, about 3x faster, because the copies stream through memory.
-    ``self.col`` still gives the book's (N*OH*OW, C*FH*FW) col (a read-only property:
-    a transposed view of ``self.col_t``, no copy).
+    A plain-loop reference, one output pixel at a time, is ``conv_loops`` in
+    tests/test_layers.py; the networks train with
+    :class:`dlscratch.conv_fast.FastConvolution`, the same math laid out for speed.
 
     Args:
         W: filters (FN, C, FH, FW), kept by reference as ``self.W``.
@@ -782,10 +628,9 @@ class Convolution:
         pad: zeros added around each image, >= 0.
 
     ``forward(x)``: x (N, C, H, W) -> (N, FN, OH, OW), OH = (H + 2 pad - FH) / stride
-    + 1, C-contiguous. dtype: that of col @ W (float32 when both are float32).
-    ``backward(dout)`` returns dx (N, C, H, W) and stores ``self.dW``, ``self.db``;
-    ``backward_params(dout)`` stores only those two (for a network's first layer,
-    whose input needs no gradient).
+    + 1; dtype that of col @ col_W (float32 when both are float32). Keeps ``self.x``,
+    ``self.col`` and ``self.col_W`` for backward. ``backward(dout)`` returns dx
+    (N, C, H, W) and stores ``self.dW`` and ``self.db``.
 
     Raises:
         ShapeError: for W not 4-D, b not (FN,), x not 4-D or with the wrong number of
@@ -800,104 +645,77 @@ class Convolution:
                 f"Convolution: b must have shape ({np.shape(W)[0]},) to match W "
                 f"{np.shape(W)}, or be one number; got {np.shape(b)}"
             )
-        _check_positive("stride", stride)
-        _check_pad(pad)
+        check_positive("stride", stride)
+        check_pad(pad)
         self.W = W
         self.b = b
         self.stride = stride
         self.pad = pad
-        self.x: Array | None = None
-        self.col_t: Array | None = None  # im2col(x).T, (C*FH*FW, N*OH*OW)
+        # saved by forward for backward (arrays; None until then)
+        self.x: Any = None
+        self.col: Any = None
+        self.col_W: Any = None
         self.dW: Array | None = None
         self.db: Array | None = None
 
-    @property
-    def col(self) -> Array | None:
-        """The book's ``col``, im2col of the last input: (N*OH*OW, C*FH*FW)."""
-        return None if self.col_t is None else self.col_t.T
-
     def forward(self, x: ArrayLike, train_flg: bool = True) -> Array:
-        xa = np.asarray(x)
         FN, C, FH, FW = self.W.shape
-        _check_4d("Convolution", xa, C)
-        N = xa.shape[0]
-        out_h, out_w = self._out_hw(xa)
-        col_t = _im2col_t(xa, FH, FW, self.stride, self.pad)  # (C*FH*FW, N*OH*OW)
-        out = np.matmul(self.W.reshape(FN, -1), col_t)  # (FN, N*OH*OW)
-        out += np.reshape(self.b, (-1, 1))  # (FN, 1), or (1, 1) for the book's scalar b
-        self.x, self.col_t = xa, col_t
-        # (FN, N, OH, OW) -> (N, FN, OH, OW), copied so that the layers that follow
-        # stream through C-contiguous memory.
-        return np.ascontiguousarray(out.reshape(FN, N, out_h, out_w).transpose(1, 0, 2, 3))
+        x = check_images("Convolution", x, C)
+        N, _, H, W = x.shape
+        out_h, out_w = window_output_hw("Convolution", H, W, FH, FW, self.stride, self.pad)
 
-    def backward_params(self, dout: Array) -> None:
-        """Store ``self.dW`` and ``self.db`` as :meth:`backward` does, without dx:
-        for a network's first layer."""
-        self._param_grads(dout)
+        col = im2col(x, FH, FW, self.stride, self.pad)
+        col_W = self.W.reshape(FN, -1).T
+        out = col @ col_W + self.b
+        out = out.reshape(N, out_h, out_w, -1).transpose(0, 3, 1, 2)
 
-    def _param_grads(self, dout: Array) -> Array:
-        """Store dW and db for ``dout`` (N, FN, OH, OW); return dY^T (FN, N*OH*OW)."""
-        x = _saved(self.x, self)
-        col_t = _saved(self.col_t, self)
-        FN = self.W.shape[0]
-        dout = np.asarray(dout)
-        _check_dout(self, dout, (x.shape[0], FN, *self._out_hw(x)))
-        dY_t = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(FN, -1)
-        self.db = dY_t.sum(axis=1)
-        self.dW = np.matmul(dY_t, col_t.T).reshape(self.W.shape)
-        return dY_t
+        self.x, self.col, self.col_W = x, col, col_W
+        return out
 
     def backward(self, dout: Array) -> Array:
-        dY_t = self._param_grads(dout)
-        x = _saved(self.x, self)
-        N, C, H, W = x.shape
-        _, _, FH, FW = self.W.shape
-        out_h, out_w = self._out_hw(x)
-        # dx = col2im(dcol) with dcol^T = Wc^T dY^T, one filter offset at a time: the
-        # block of dcol^T for offset (p, q) is W[:, :, p, q]^T dY^T (C, N*OH*OW), added
-        # onto the pixels that offset read. Never holding all of dcol (FH*FW times the
-        # input's size) keeps the work in cache: 1.5x faster on DeepConvNet's conv2.
-        dtype = np.result_type(self.W, dY_t)  # what dcol = W^T dY^T would be
-        img = np.zeros((C, N, H + 2 * self.pad, W + 2 * self.pad), dtype=dtype)
-        block = np.empty((C, N * out_h * out_w), dtype=dtype)
-        for p, q, rows, cols in _window_offsets(FH, FW, out_h, out_w, self.stride):
-            np.matmul(self.W[:, :, p, q].T, dY_t, out=block)
-            img[:, :, rows, cols] += block.reshape(C, N, out_h, out_w)
-        return _unpad_to_nchw(img, self.pad)
+        check_saved(self, "x", "col", "col_W")
+        FN, C, FH, FW = self.W.shape
+        N, _, H, W = self.x.shape
+        out_hw = window_output_hw("Convolution", H, W, FH, FW, self.stride, self.pad)
+        dout = check_dout(self, dout, (N, FN, *out_hw))
 
-    def _out_hw(self, x: Array) -> tuple[int, int]:
-        _, _, FH, FW = self.W.shape
-        _, _, H, W = x.shape
-        return _output_hw("Convolution", H, W, FH, FW, self.stride, self.pad)
+        dout = dout.transpose(0, 2, 3, 1).reshape(-1, FN)
+        self.db = np.sum(dout, axis=0)
+        self.dW = (self.col.T @ dout).transpose(1, 0).reshape(FN, C, FH, FW)
+        dcol = dout @ self.col_W.T
+        return col2im(dcol, self.x.shape, FH, FW, self.stride, self.pad)
 
 
 class Pooling:
-    """Max pooling (book 7.3, 7.4.4).
+    """Max pooling (book 7.3, 7.4.4): im2col, the maximum of each row, a reshape.
 
     Forward: y[n, c, i, j] = max over the pool_h x pool_w window of xp at
     (i*stride, j*stride), xp being x padded by ``pad`` with the dtype's lowest value
-    (-inf for floats, so padding never wins; the book pads with 0). Backward: each
-    dout[n, c, i, j] goes to the position of its window's maximum (the first one, in
-    row-major order, when tied, as ``np.argmax`` picks; a window holding NaN outputs
-    NaN, and its first NaN gets the gradient); the rest of dx is 0. Where windows
-    overlap (stride < pool size) the contributions add up.
+    (-inf for floats, so padding never wins; the book pads with 0). As in the book:
+    col = im2col(xp) reshaped so that each row is one window of one channel,
+    (N*OH*OW*C, pool_h*pool_w); ``arg_max`` = np.argmax of each row, out = its max.
+
+    Backward: each dout[n, c, i, j] goes to the position of its window's maximum (the
+    first one, row-major, when tied, as ``np.argmax`` picks; a window holding NaN
+    outputs NaN, and its first NaN gets the gradient); the rest of dx is 0. Where
+    windows overlap (stride < pool size) the contributions add up, through col2im.
+
+    A plain-loop reference is ``pool_loops`` in tests/test_layers.py; the networks
+    train with :class:`dlscratch.conv_fast.FastPooling`, the same math by strided views.
 
     Args:
         pool_h, pool_w: window size.
         stride: step between windows. None (default) means the pool size, i.e.
-            non-overlapping windows, the usual choice and the one the book's
-            SimpleConvNet uses (it passes stride=2 explicitly: the book's ``Pooling``
-            class itself defaults to stride=1). For non-square pools give it
-            explicitly.
+            non-overlapping windows, the usual choice. The book's repository first
+            gave its ``Pooling`` class a default of stride=1 and later changed it to
+            stride=2, the pool size of every network in the book (whose code passes
+            stride=2 explicitly anyway). For non-square pools give it explicitly.
         pad: padding around each image.
 
     ``forward(x)``: x (N, C, H, W) -> (N, C, OH, OW) of x's dtype, with
     OH = (H + 2 pad - pool_h) / stride + 1. ``backward(dout)`` returns dx of the
-    shape of x and the dtype of dout. ``self.arg_max`` (N, C, OH, OW) holds the
-    position of each maximum within its window (row-major index).
-
-    Implementation: loops over the pool_h*pool_w window offsets, each a strided view
-    of the whole batch (four for 2x2), in place of the book's im2col copy.
+    shape of x and the dtype of dout. ``self.arg_max`` (N*OH*OW*C,) is the book's:
+    the row-major position of each maximum within its window.
 
     Raises:
         ShapeError: for x not 4-D or sizes that do not tile exactly.
@@ -905,8 +723,8 @@ class Pooling:
     """
 
     def __init__(self, pool_h: int, pool_w: int, stride: int | None = None, pad: int = 0) -> None:
-        _check_positive("pool_h", pool_h)
-        _check_positive("pool_w", pool_w)
+        check_positive("pool_h", pool_h)
+        check_positive("pool_w", pool_w)
         if stride is None:
             if pool_h != pool_w:
                 raise ValueError(
@@ -914,66 +732,40 @@ class Pooling:
                     f"a {pool_h}x{pool_w} pool; give stride explicitly"
                 )
             stride = pool_h
-        _check_positive("stride", stride)
-        _check_pad(pad)
+        check_positive("stride", stride)
+        check_pad(pad)
         self.pool_h = pool_h
         self.pool_w = pool_w
         self.stride = stride
         self.pad = pad
-        self.x: Array | None = None
-        self.arg_max: Array | None = None
+        # saved by forward for backward (arrays; None until then)
+        self.x: Any = None
+        self.arg_max: Any = None
 
     def forward(self, x: ArrayLike, train_flg: bool = True) -> Array:
-        xa = np.asarray(x)
-        _check_4d("Pooling", xa)
-        H, W = xa.shape[2:]
-        out_h, out_w = _output_hw("Pooling", H, W, self.pool_h, self.pool_w, self.stride, self.pad)
-        lowest = -np.inf if xa.dtype.kind == "f" else np.iinfo(xa.dtype).min
-        xp = _pad_hw(xa, self.pad, lowest)
+        x = check_images("Pooling", x)
+        N, C, H, W = x.shape
+        ph, pw, s, p = self.pool_h, self.pool_w, self.stride, self.pad
+        out_h, out_w = window_output_hw("Pooling", H, W, ph, pw, s, p)
+        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        xp = np.pad(x, [(0, 0), (0, 0), (p, p), (p, p)], constant_values=lowest)
 
-        # Each window offset (p, q), row-major, is one strided view of the whole batch:
-        # the candidates xp[:, :, i*s + p, j*s + q] for every output position (i, j).
-        offsets = _window_offsets(self.pool_h, self.pool_w, out_h, out_w, self.stride)
-        candidates = [xp[:, :, rows, cols] for _, _, rows, cols in offsets]
-        out = candidates[0].copy()
-        for candidate in candidates[1:]:
-            np.maximum(out, candidate, out=out)
-        # arg_max = the first offset holding the maximum = the number of offsets before
-        # it that do not: count them while "not found yet" holds (no masked writes).
-        # np.maximum gives NaN to a window holding one, and NaN != NaN: there, like
-        # np.argmax, stop at the first NaN (checked only when there is a NaN at all).
-        nan_windows = xa.dtype.kind == "f" and bool(np.isnan(out).any())
+        col = im2col(xp, ph, pw, s, 0).reshape(-1, ph * pw)
+        arg_max = np.argmax(col, axis=1)
+        out = np.max(col, axis=1)
+        out = out.reshape(N, out_h, out_w, C).transpose(0, 3, 1, 2)
 
-        def not_max(candidate: Array) -> Array:
-            differs = candidate != out
-            return differs & ~np.isnan(candidate) if nan_windows else differs
-
-        index_type = np.min_scalar_type(len(offsets) - 1)  # uint8 for pools up to 16x16
-        searching = not_max(candidates[0])
-        arg_max = searching.astype(index_type)
-        for candidate in candidates[1:-1]:
-            searching &= not_max(candidate)
-            arg_max += searching
-        self.x, self.arg_max = xa, arg_max
+        self.x, self.arg_max = x, arg_max
         return out
 
     def backward(self, dout: Array) -> Array:
-        x = _saved(self.x, self)
-        arg_max = _saved(self.arg_max, self)
-        dout = np.asarray(dout)
-        _check_dout(self, dout, arg_max.shape)
-        N, C, H, W = x.shape
-        p = self.pad
-        shape = (N, C, H + 2 * p, W + 2 * p)
-        # With stride == pool size the windows tile xp exactly: each pixel is written once.
-        tiles = self.stride == self.pool_h == self.pool_w
-        dxp = np.empty(shape, dtype=dout.dtype) if tiles else np.zeros(shape, dtype=dout.dtype)
-        out_h, out_w = arg_max.shape[2:]
-        offsets = _window_offsets(self.pool_h, self.pool_w, out_h, out_w, self.stride)
-        for k, (_, _, rows, cols) in enumerate(offsets):
-            # dout where offset k was the maximum, else 0
-            if tiles:
-                np.multiply(dout, arg_max == k, out=dxp[:, :, rows, cols])
-            else:
-                dxp[:, :, rows, cols] += dout * (arg_max == k)
-        return dxp[:, :, p : p + H, p : p + W] if p else dxp
+        check_saved(self, "x", "arg_max")
+        N, C, H, W = self.x.shape
+        ph, pw, s, p = self.pool_h, self.pool_w, self.stride, self.pad
+        dout = check_dout(self, dout, (N, C, *window_output_hw("Pooling", H, W, ph, pw, s, p)))
+
+        dout = dout.transpose(0, 2, 3, 1)
+        dmax = np.zeros((dout.size, ph * pw), dtype=dout.dtype)
+        dmax[np.arange(dout.size), self.arg_max] = dout.ravel()
+        dcol = dmax.reshape(N * dout.shape[1] * dout.shape[2], -1)
+        return col2im(dcol, (N, C, H, W), ph, pw, s, p)

@@ -351,14 +351,15 @@ class Nesterov(Momentum):
     Boulanger-Lewandowski & Pascanu (2012), "Advances in optimizing recurrent networks"
     (arXiv:1212.0901). The gradient g is taken at W itself, not at a look-ahead point.
 
-    Update order (a known trap): the book's repository first had this order (W with
-    the old v, then v, as in the paper) and later silently swapped it to update v
-    first. The swapped code moves W by ``μ³·v_old - (1 + μ + μ²)·η·g``, which is not
-    the cited formula (its first step is -2.71·η·g for μ = 0.9; the paper's is
-    -1.9·η·g). We follow the paper. Sources: Nesterov (1983), "A method for solving
-    the convex programming problem with convergence rate O(1/k^2)"; Sutskever, Martens,
-    Dahl & Hinton (2013), "On the importance of initialization and momentum in deep
-    learning".
+    Update order (a known trap): the book repository's 2016 code updated v first and
+    then W with the NEW v, which moves W by ``μ³·v_old - (1 + μ + μ²)·η·g``, not the
+    cited formula (its first step is -2.71·η·g for μ = 0.9; the paper's is -1.9·η·g).
+    A 2021 commit there, "Fix Nesterov update function", moved the W update first,
+    as above and in the paper; copies of the book's code made before it still carry
+    the old order. We follow the paper and the fixed code. Sources: Nesterov (1983),
+    "A method for solving the convex programming problem with convergence rate
+    O(1/k^2)"; Sutskever, Martens, Dahl & Hinton (2013), "On the importance of
+    initialization and momentum in deep learning".
 
     Args:
         lr: learning rate η > 0 (book default 0.01).

@@ -1,4 +1,11 @@
-"""Convolutional networks of chapters 7 and 8: SimpleConvNet and DeepConvNet."""
+"""Convolutional networks of chapters 7 and 8: SimpleConvNet and DeepConvNet.
+
+Their convolution and pooling layers are :class:`dlscratch.conv_fast.FastConvolution`
+and :class:`dlscratch.conv_fast.FastPooling`: the book's ``Convolution`` and
+``Pooling`` (:mod:`dlscratch.layers`), laid out for speed, same numbers. The input is
+checked once, by ``predict`` / ``loss`` / ``gradient`` (see ``_input``); the layers
+trust it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,9 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from dlscratch.conv_fast import FastConvolution, FastPooling
 from dlscratch.errors import ShapeError
-from dlscratch.layers import Affine, Convolution, Dropout, Pooling, Relu, conv_output_size
+from dlscratch.layers import Affine, Dropout, Relu, conv_output_size
 from dlscratch.networks.base import (
     LayeredNetwork,
     child_generator,
@@ -76,8 +84,8 @@ class SimpleConvNet(_ConvNetMixin):
         output_size: classes (10).
         weight_init_std: std of the initial weights (the book's 0.01), or ``'he'``.
         seed: seed of the initial weights.
-        dtype: float64 (the default, as the book) or float32 (about twice as fast;
-            the CLI's default).
+        dtype: float64 (the default, as the book) or float32 (faster, see
+            benchmarks/README.md; the CLI's default).
 
     ``params``: ``W1`` (FN, C, FS, FS) and ``b1`` of the convolution, ``W2``
     (FN*pooled H*pooled W, hidden), ``b2``, ``W3`` (hidden, output), ``b3``. Pooling is
@@ -127,13 +135,13 @@ class SimpleConvNet(_ConvNetMixin):
             std = weight_std(weight_init_std, fan_in[name])
             self.params[name] = (rng.standard_normal(shape) * std).astype(dt)
             self.params[f"b{i}"] = np.zeros(shape[0] if i == 1 else shape[1], dtype=dt)
-        conv = Convolution(self.params["W1"], self.params["b1"], cp["stride"], cp["pad"])
+        conv = FastConvolution(self.params["W1"], self.params["b1"], cp["stride"], cp["pad"])
         aff1 = Affine(self.params["W2"], self.params["b2"])
         aff2 = Affine(self.params["W3"], self.params["b3"])
         self.layers = {
             "Conv1": conv,
             "Relu1": Relu(),
-            "Pool1": Pooling(2, 2, stride=2),
+            "Pool1": FastPooling(2, 2, stride=2),
             "Affine1": aff1,
             "Relu2": Relu(),
             "Affine2": aff2,
@@ -171,8 +179,8 @@ class DeepConvNet(_ConvNetMixin):
         output_size: classes (10).
         dropout_ratio: of both Dropout layers (0.5, book semantics: see ``Dropout``).
         seed: seed of the initial weights and the dropout masks.
-        dtype: float64 (the default, as the book) or float32 (about twice as fast;
-            the CLI's default).
+        dtype: float64 (the default, as the book) or float32 (faster, see
+            benchmarks/README.md; the CLI's default).
 
     ``params``: ``W1..W6`` (FN, C, 3, 3) and ``b1..b6`` of the convolutions, ``W7``
     (64*4*4, 50), ``b7``, ``W8`` (50, 10), ``b8``; the book's
@@ -227,7 +235,9 @@ class DeepConvNet(_ConvNetMixin):
             std = weight_std("he", channels * fs * fs)
             self.params[f"W{i}"] = (rng.standard_normal(shape) * std).astype(dt)
             self.params[f"b{i}"] = np.zeros(cp["filter_num"], dtype=dt)
-            conv = Convolution(self.params[f"W{i}"], self.params[f"b{i}"], cp["stride"], cp["pad"])
+            conv = FastConvolution(
+                self.params[f"W{i}"], self.params[f"b{i}"], cp["stride"], cp["pad"]
+            )
             self.layers[f"Conv{i}"] = conv
             self.layers[f"Relu{i}"] = Relu()
             self._slots[f"W{i}"] = (conv, "W")
@@ -236,7 +246,7 @@ class DeepConvNet(_ConvNetMixin):
             w = conv_output_size(w, fs, cp["stride"], cp["pad"])
             channels = cp["filter_num"]
             if i % 2 == 0:
-                self.layers[f"Pool{i // 2}"] = Pooling(2, 2, stride=2)
+                self.layers[f"Pool{i // 2}"] = FastPooling(2, 2, stride=2)
                 h, w = conv_output_size(h, 2, 2), conv_output_size(w, 2, 2)
         flat = channels * h * w
         for i, (fan_in, fan_out) in ((7, (flat, hidden_size)), (8, (hidden_size, output_size))):
