@@ -36,7 +36,8 @@ def test_python_dash_m_runs_the_same_main():
 def test_every_command_of_the_book_order_is_there():
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     assert list(sub.choices) == [
-        "gates", "chapters", "data", "infer", "convert", "evaluate", "predict", "serve", "train",
+        "gates", "chapters", "data", "infer", "convert", "evaluate", "export", "predict", "serve",
+        "train",
         "gradcheck", "plot", "search",
     ]  # fmt: skip
 

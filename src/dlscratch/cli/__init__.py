@@ -2,12 +2,12 @@
 
 Subcommands follow the book's order: ``gates`` (ch. 2), ``chapters`` (the book's
 examples), ``data`` (MNIST), ``infer`` / ``convert`` / ``evaluate`` (trained networks,
-ch. 3, 7-8), ``train`` (ch. 4-8), ``gradcheck`` (ch. 5), ``plot`` (figures of ch. 3-8),
-``search`` (ch. 6.5), ``predict`` and ``serve`` (your own digits). Each group is a module of this
-package with its ``cmd_*`` functions and one ``add_parsers`` that builds its
-sub-parsers; ``_argtypes`` holds the argument types and ``_common`` what the groups
-share. Errors the user can fix are
-printed as one ``error:`` line (exit status 2), never as a traceback.
+ch. 3, 7-8), ``export`` (ONNX), ``predict`` and ``serve`` (your own digits), ``train``
+(ch. 4-8), ``gradcheck`` (ch. 5), ``plot`` (figures of ch. 3-8), ``search`` (ch. 6.5).
+Each group is a module of this package with its ``cmd_*`` functions and one
+``add_parsers`` that builds its sub-parsers; ``_argtypes`` holds the argument types and
+``_common`` what the groups share. Errors the user can fix are printed as one
+``error:`` line (exit status 2), never as a traceback.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from dlscratch import __version__
 from dlscratch.cli import (
     chapters,
     data,
+    export,
     gates,
     gradcheck,
     models,
@@ -37,7 +38,7 @@ from dlscratch.errors import DlscratchError
 __all__ = ["build_parser", "digit_to_text", "main"]
 
 # In the order `dlscratch --help` lists them.
-_GROUPS = (gates, chapters, data, models, predict, serve, train, gradcheck, plot, search)
+_GROUPS = (gates, chapters, data, models, export, predict, serve, train, gradcheck, plot, search)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dlscratch`` console script; returns the exit status."""
     parser = build_parser()
     args = _parse(parser, argv)
+    # The command as typed, for messages that say how to run it again (train --resume).
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return int(args.func(args))
     except BrokenPipeError:
