@@ -1,6 +1,7 @@
 """Random search of hyper-parameters on a validation split (dlscratch.search, book 6.5)."""
 
 import inspect
+import os
 from typing import ClassVar
 
 import numpy as np
@@ -178,3 +179,47 @@ def test_cli_search_bad_flags(capsys):
         main(["search", "--val-ratio", "1.5"])
     with pytest.raises(SystemExit):
         main(["search", "--jobs", "0"])
+
+
+@pytest.mark.parametrize(
+    ("jobs", "trials", "expected", "message"),
+    [
+        ("40", 20, 2, "--jobs 40: running 2 processes: this machine lets it use 2 cores\n"),
+        ("-1", 20, 2, ""),
+        ("2", 20, 2, ""),
+        ("8", 3, 2, "--jobs 8: running 2 processes: this machine lets it use 2 cores\n"),
+        ("2", 1, 1, "--jobs 2: running 1 process: there is only 1 trial\n"),
+    ],
+)
+def test_cli_search_runs_no_more_processes_than_cores(
+    jobs, trials, expected, message, monkeypatch, capsys
+):
+    # `search --jobs 40` on two cores started 42 processes (issue 12).
+    from dlscratch.cli import search as cli_search
+
+    x, t = _toy(n=200, d=784, k=10)
+    monkeypatch.setattr(dlscratch.datasets, "load_mnist", lambda **kw: ((x, t), (x, t)))
+    monkeypatch.setattr(cli_search, "available_cores", lambda: 2)
+    seen = []
+    real = search.random_search
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["n_jobs"])
+        return real(*args, **{**kwargs, "n_jobs": 1})
+
+    monkeypatch.setattr(search, "random_search", spy)
+    argv = ["search", "--trials", str(trials), "--epochs", "1", "--train-size", "50"]
+    assert main([*argv, "--jobs", jobs]) == 0
+    captured = capsys.readouterr()
+    assert seen == [expected]
+    assert captured.err == message
+    assert f"; {expected} job(s), seed 0" in captured.out
+
+
+def test_available_cores_is_this_process_s_share():
+    from dlscratch.cli.search import available_cores
+
+    n = available_cores()
+    assert 1 <= n <= (os.cpu_count() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        assert n == len(os.sched_getaffinity(0))

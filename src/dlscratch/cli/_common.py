@@ -4,8 +4,11 @@ model files and a one-line description of a network."""
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import stat
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +75,140 @@ def save_plot(fig: Any, path: str) -> None:
     out(f"saved {save_figure(fig, path)}")
 
 
+# ------------------------------------------------------------------ files we read and write
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "a file"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def check_input_file(path: str | os.PathLike[str], what: str) -> None:
+    """Refuse ``path`` unless it is missing (the reader says so) or a regular file.
+
+    Checked with ``stat``, before anything opens it: opening a named pipe blocks until
+    someone writes into it, and a device can be endless.
+
+    Raises:
+        DlscratchError: ``path`` is empty, or a folder, a FIFO, a device or a socket.
+    """
+    from dlscratch.errors import DlscratchError
+
+    if str(path) == "":
+        raise DlscratchError(f"{what}: an empty path; give a file")
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # missing or unreadable: the reader's own error says so
+    if not stat.S_ISREG(mode):
+        raise DlscratchError(f"{what}: {path} is {_kind(mode)}, not a regular file; give a file")
+
+
+def _created(folder: Path, what: str) -> None:
+    """Create ``folder`` (and its parents), saying so on stderr."""
+    from dlscratch.errors import DlscratchError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DlscratchError(f"{what}: cannot create the folder {folder}: {e.strerror}") from None
+    err(f"created folder {folder} (for {what})")
+
+
+def _check_writable_folder(folder: Path, what: str, probe_name: str) -> None:
+    """Create and remove a temporary file in ``folder``: what saving will need."""
+    from dlscratch.errors import DlscratchError
+    from dlscratch.files import temp_prefix
+
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(folder / probe_name), suffix=".tmp",
+                                   dir=folder)  # fmt: skip
+    except OSError as e:
+        raise DlscratchError(f"{what}: cannot write in {folder}: {e.strerror}") from None
+    os.close(fd)
+    os.unlink(tmp)
+
+
+def output_file(path: str, what: str, suffix: str | None = None) -> Path:
+    """Check, before any work, that a file can be saved at ``path``; return the target.
+
+    ``suffix`` (e.g. ``'.npz'``) is appended when ``path`` lacks it, as the saving
+    function will. The rules, the same for every command that writes a file: an empty
+    path, a folder, ``/dev/null`` or any other file that is not a regular file is
+    refused (models are saved atomically, by renaming a new file over the target, which
+    would replace a device); a missing folder is created, and stderr says so; the folder
+    must take a new file (a read-only folder is refused now, not after training).
+
+    Raises:
+        DlscratchError: the file cannot be written there.
+    """
+    from dlscratch.errors import DlscratchError
+
+    if path == "":
+        raise DlscratchError(f"{what}: an empty path; give a file name")
+    given = Path(path)
+    _refuse_special(given, what, suffix)
+    target = given
+    if suffix and given.name and given.suffix != suffix:
+        target = given.with_name(given.name + suffix)
+        _refuse_special(target, what, suffix)
+    folder = target.parent
+    _prepare_folder(folder, what)
+    _check_writable_folder(folder, what, target.name)
+    return target
+
+
+def _refuse_special(p: Path, what: str, suffix: str | None) -> None:
+    from dlscratch.errors import DlscratchError
+
+    try:
+        mode = os.stat(p).st_mode
+    except OSError:
+        return
+    if not stat.S_ISREG(mode):
+        hint = f", e.g. {p / ('model' + (suffix or '.png'))}" if stat.S_ISDIR(mode) else ""
+        raise DlscratchError(
+            f"{what}: {p} is {_kind(mode)}, not a file to save in; give a file name{hint}"
+        )
+
+
+def output_folder(path: str, what: str) -> Path:
+    """As :func:`output_file`, for a folder that files will be saved in."""
+    from dlscratch.errors import DlscratchError
+
+    if path == "":
+        raise DlscratchError(f"{what}: an empty path; give a folder")
+    folder = Path(path)
+    _prepare_folder(folder, what)
+    _check_writable_folder(folder, what, "probe")
+    return folder
+
+
+def _prepare_folder(folder: Path, what: str) -> None:
+    from dlscratch.errors import DlscratchError
+
+    try:
+        mode = os.stat(folder).st_mode
+    except FileNotFoundError:
+        _created(folder, what)
+        return
+    except OSError as e:
+        raise DlscratchError(f"{what}: cannot use the folder {folder}: {e.strerror}") from None
+    if not stat.S_ISDIR(mode):
+        raise DlscratchError(f"{what}: {folder} is {_kind(mode)}, not a folder")
+
+
 def input_for(network: Any, x: np.ndarray) -> np.ndarray:
     """``x`` shaped for ``network``: (N, 1, 28, 28) images for ConvNets, else (N, 784)."""
     if getattr(network, "input_is_image", False):
@@ -79,15 +216,20 @@ def input_for(network: Any, x: np.ndarray) -> np.ndarray:
     return x.reshape(x.shape[0], -1)
 
 
-def network_from_file(path: str, model: str | None, dtype: str | None) -> Any:
+def network_from_file(
+    path: str, model: str | None, dtype: str | None, what: str = "model file"
+) -> Any:
     """The network in ``path``: our ``.npz`` (which names its architecture), or a book
     ``.pkl`` of bare parameters, whose network is ``model`` or else recognised from the
     parameters' names and shapes. A ``.pkl`` is converted to float32 (the CLI's default)
-    unless ``dtype`` says otherwise; a ``.npz`` keeps the dtype it was saved in."""
+    unless ``dtype`` says otherwise; a ``.npz`` keeps the dtype it was saved in.
+    Anything but a regular file (a FIFO would block, a device never end) is refused
+    before it is opened, naming ``what`` (the flag that gave it)."""
     from dlscratch.errors import ModelFileError
     from dlscratch.io import load_book_params, load_network
     from dlscratch.networks import ARCHITECTURES, guess_architecture
 
+    check_input_file(path, what)
     if Path(path).suffix == ".npz":
         return load_network(path, dtype=dtype)
     params = load_book_params(path)

@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from dlscratch.cli._common import load_mnist, out, save_plot
+from dlscratch.cli._common import load_mnist, out, output_file, save_plot
 from dlscratch.errors import DlscratchError
 
 _SHADES = " .:-=+*#%@"
@@ -49,6 +49,8 @@ def cmd_data_info(args: argparse.Namespace) -> int:
 
 
 def cmd_data_show(args: argparse.Namespace) -> int:
+    if args.output is not None:
+        output_file(args.output, "--output")
     (x_train, t_train), (x_test, t_test) = load_mnist(args, normalize=False)
     x, t, split = (x_test, t_test, "test") if args.test else (x_train, t_train, "train")
     if not 0 <= args.index < x.shape[0]:
@@ -58,7 +60,7 @@ def cmd_data_show(args: argparse.Namespace) -> int:
     label = int(t[args.index])
     out(digit_to_text(x[args.index]))
     out(f"{split} image #{args.index}: label {label}")
-    if args.output:
+    if args.output is not None:
         from dlscratch.plotting import plot_digit
 
         fig = plot_digit(x[args.index], label, f"{split} #{args.index}: label {label}")

@@ -17,6 +17,7 @@ from dlscratch.cli._common import (
     model_choices,
     network_from_file,
     out,
+    output_file,
 )
 
 _MODEL_HELP = (
@@ -27,7 +28,7 @@ _DTYPE_HELP = "compute in this dtype (default: float32 for .pkl, as stored for .
 
 
 def cmd_infer(args: argparse.Namespace) -> int:
-    net = network_from_file(args.weights, args.model, args.dtype)
+    net = network_from_file(args.weights, args.model, args.dtype, "--weights")
     _, (x_test, t_test) = load_mnist(args)
     x = input_for(net, x_test)
     if args.limit:
@@ -46,14 +47,15 @@ def cmd_infer(args: argparse.Namespace) -> int:
 def cmd_convert(args: argparse.Namespace) -> int:
     from dlscratch.io import save_model
 
-    net = network_from_file(args.input, args.model, None)
+    output_file(args.output, "OUT.npz", ".npz")  # before reading: say what is wrong first
+    net = network_from_file(args.input, args.model, None, "IN.pkl")
     path = save_model(net, args.output, extra={"converted_from": Path(args.input).name})
     out(f"saved {net.architecture} ({net.dtype}) to {path}")
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    net = network_from_file(args.model_file, args.model, args.dtype)
+    net = network_from_file(args.model_file, args.model, args.dtype, "MODEL")
     _, (x_test, t_test) = load_mnist(args)
     x = input_for(net, x_test)
     pred = np.concatenate(

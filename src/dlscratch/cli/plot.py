@@ -25,6 +25,7 @@ from dlscratch.cli._common import (
     model_choices,
     network_from_file,
     out,
+    output_file,
     save_plot,
 )
 from dlscratch.errors import DlscratchError
@@ -246,7 +247,9 @@ def figure(name: str, args: argparse.Namespace) -> Any:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    save_plot(figure(args.name, args), args.output or f"{args.name}.png")
+    target = args.output if args.output is not None else f"{args.name}.png"
+    output_file(target, "--output")  # before the figure (some train networks)
+    save_plot(figure(args.name, args), target)
     return 0
 
 

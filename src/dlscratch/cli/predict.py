@@ -13,7 +13,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dlscratch.cli._common import describe, err, model_choices, network_from_file, out
+from dlscratch.cli._common import (
+    describe,
+    err,
+    model_choices,
+    network_from_file,
+    out,
+    output_file,
+    output_folder,
+)
 from dlscratch.cli.data import digit_to_text
 from dlscratch.errors import DlscratchError
 
@@ -59,9 +67,13 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from dlscratch.inference import probabilities, top_classes
 
     weights = _weights(args)
-    net = network_from_file(weights, args.model, args.dtype)
+    net = network_from_file(weights, args.model, args.dtype, "--weights")
     files = image_files(args.images)
     several = len(files) > 1
+    if args.output is not None and several:  # the checks of every command that saves
+        output_folder(args.output, "--output")
+    elif args.output is not None:
+        output_file(args.output, "--output")
     if not args.json:
         out(f"model: {describe(net)} ({net.dtype}) from {weights}")
     results: list[dict[str, Any]] = []
@@ -91,7 +103,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
             out(f"{path}: {top[0][0]} ({top[0][1]:.1%})" + (f"; then {others}" if others else ""))
             if args.show:
                 out(digit_to_text(prepared))
-        if args.output:
+        if args.output is not None:
             from dlscratch.plotting import plot_prediction, save_figure
 
             target = _figure_path(args.output, path, several)

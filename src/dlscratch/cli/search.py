@@ -3,28 +3,57 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 from dlscratch.cli._argtypes import fraction, jobs, positive_int
-from dlscratch.cli._common import load_mnist, out, save_plot
+from dlscratch.cli._common import err, load_mnist, out, output_file, save_plot
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, else the machine's)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):  # not on Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def processes_for(requested: int, trials: int) -> int:
+    """Processes to run ``trials`` trials in: ``requested`` (-1: all cores), but no more
+    than the cores available (more only share them, and each costs memory and start-up
+    time) nor than the trials. Says so when it runs fewer than requested."""
+    cores = available_cores()
+    n = cores if requested == -1 else requested
+    capped = min(n, cores, trials)
+    if capped < n:
+        why = (
+            f"this machine lets it use {cores} core{'s' if cores != 1 else ''}"
+            if min(cores, trials) == cores
+            else f"there {'is only 1 trial' if trials == 1 else f'are only {trials} trials'}"
+        )
+        err(f"--jobs {requested}: running {capped} process{'es' if capped != 1 else ''}: {why}")
+    return capped
 
 
 def cmd_search(args: argparse.Namespace) -> int:
     from dlscratch.search import random_search
 
+    if args.plot is not None:
+        output_file(args.plot, "--plot")
+    n_jobs = processes_for(args.jobs, args.trials)
     # Hyper-parameters are chosen on a validation split of the TRAINING set; the test
     # set is not even passed on (book 6.5.1).
     (x_train, t_train), _ = load_mnist(args)
     out(
         f"random search: {args.trials} trials, lr 10^U(-6,-2), weight decay 10^U(-8,-4); "
-        f"784-100x5-10, SGD, batch 100, {args.epochs} epochs each; {args.jobs} job(s), "
+        f"784-100x5-10, SGD, batch 100, {args.epochs} epochs each; {n_jobs} job(s), "
         f"seed {args.seed}"
     )
     start = time.perf_counter()
     result = random_search(
         x_train, t_train, n_trials=args.trials, epochs=args.epochs,
         train_size=args.train_size, val_ratio=args.val_ratio, seed=args.seed,
-        n_jobs=args.jobs,
+        n_jobs=n_jobs,
     )  # fmt: skip
     out(
         f"data: the first {args.train_size} training images, {result.train_size} to train "
@@ -68,7 +97,8 @@ def add_parsers(sub: argparse._SubParsersAction, data_parent: argparse.ArgumentP
     p.add_argument("--val-ratio", type=fraction, default=0.2,
                    help="fraction of them held out for validation (default 0.2, book)")  # fmt: skip
     p.add_argument("--jobs", type=jobs, default=1,
-                   help="trials run in parallel processes (default 1; -1: all cores)")  # fmt: skip
+                   help="trials run in parallel processes (default 1; -1: all cores; at "
+                   "most the cores available)")  # fmt: skip
     p.add_argument("--seed", type=int, default=0, help="seed of the whole search (default 0)")
     p.add_argument("--top", type=positive_int, default=10,
                    help="print the best K trials (default 10)")  # fmt: skip

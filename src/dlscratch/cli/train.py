@@ -1,19 +1,36 @@
 """``dlscratch train``: train a network on MNIST (ch. 4-8).
 
-``cmd_train`` reads as its four steps: load the data, build (or resume) the network,
-train it, report. The per-model defaults are the table below.
+``cmd_train`` reads as its steps: check where results will go, load the data, build (or
+resume) the network, train it, report. The per-model defaults are the table below.
+
+What a run produces is not lost to a mistake found late: ``--out``, ``--plot`` and
+``--checkpoint`` are checked before the first iteration; a final save that fails anyway
+keeps the model in a temporary file and says where; Ctrl-C saves a checkpoint (with
+``--checkpoint``) and prints the command that continues the run.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from dlscratch.cli._argtypes import int_list, positive_float, positive_int
-from dlscratch.cli._common import describe, load_mnist, out, save_plot
+from dlscratch.cli._common import (
+    describe,
+    err,
+    load_mnist,
+    out,
+    output_file,
+    output_folder,
+    save_plot,
+)
 from dlscratch.errors import DlscratchError
 
 # Per-model defaults. `--book` (two-layer only) is the recipe of the book's
@@ -149,6 +166,126 @@ def _checkpoint_to_resume(args: argparse.Namespace) -> Path | None:
     return checkpoint
 
 
+def check_outputs(args: argparse.Namespace) -> None:
+    """Before any data is read: every file the run will write can be written.
+
+    ``--out`` and ``--plot`` (see :func:`~dlscratch.cli._common.output_file`), and
+    ``--checkpoint DIR``, which must not hold a checkpoint unless ``--resume`` continues
+    it (a new run would overwrite it)."""
+    from dlscratch.trainer import CHECKPOINT_NAME
+
+    if args.checkpoint is not None:
+        folder = Path(args.checkpoint)
+        existing = folder / CHECKPOINT_NAME
+        if existing.exists() and not args.resume:
+            raise DlscratchError(
+                f"--checkpoint: {folder} already holds a checkpoint ({_progress_of(existing)}); "
+                "pass --resume to continue it, or give a new folder to start a new run "
+                "(a new run would overwrite it)"
+            )
+        output_folder(args.checkpoint, "--checkpoint")
+        output_file(str(existing), "--checkpoint")
+    if args.out is not None:
+        output_file(args.out, "--out", ".npz")
+    if args.plot is not None:
+        output_file(args.plot, "--plot")
+
+
+def _progress_of(checkpoint: Path) -> str:
+    """``'iteration 60 of 100'``, read from a checkpoint's metadata (or its file name)."""
+    from dlscratch.io import read_model_file
+
+    try:
+        state = read_model_file(checkpoint).meta["trainer"]
+        done, total = int(state["iteration"]), int(state["max_iter"])
+        return f"{checkpoint.name}, at iteration {done} of {total}"
+    except Exception:  # a damaged file: --resume will say what is wrong with it
+        return checkpoint.name
+
+
+# The options that shape a network, and the entries of get_config() each one sets.
+_ARCHITECTURE_FLAGS: dict[str, tuple[str, ...]] = {
+    "--hidden": ("hidden_size", "hidden_size_list"),
+    "--activation": ("activation",),
+    "--init": ("weight_init_std",),
+    "--batchnorm": ("use_batchnorm",),
+    "--dropout": ("use_dropout", "dropout_ratio"),
+    "--weight-decay": ("weight_decay_lambda",),
+}
+
+
+def _architecture_flags_given(args: argparse.Namespace) -> list[str]:
+    given = {
+        "--hidden": args.hidden is not None or args.book,
+        "--activation": args.activation is not None,
+        "--init": args.init is not None or args.book,
+        "--batchnorm": args.batchnorm,
+        "--dropout": args.dropout is not None,
+        "--weight-decay": args.weight_decay is not None,
+    }
+    return [flag for flag, yes in given.items() if yes]
+
+
+def refuse_other_architecture(
+    args: argparse.Namespace, s: dict[str, Any], net: Any, checkpoint: Path
+) -> None:
+    """``--resume`` continues the checkpoint's network: architecture options given now
+    must describe that very network (they cannot change it half-way)."""
+    flags = _architecture_flags_given(args)
+    if not flags:
+        return
+    wanted, have = build_network(args, s).get_config(), net.get_config()
+    differences = []
+    for flag in flags:
+        keys = [k for k in _ARCHITECTURE_FLAGS[flag] if k in wanted]
+        if any(wanted[k] != have.get(k) for k in keys):
+            now = ", ".join(_shown(wanted.get(k)) for k in keys)
+            then = ", ".join(_shown(have.get(k)) for k in keys)
+            differences.append(f"{flag}: {now} asked, {then} in the checkpoint")
+    if differences:
+        raise DlscratchError(
+            f"--resume: {checkpoint} holds another network than these options describe "
+            f"({'; '.join(differences)}). A resumed run keeps its network: drop those "
+            "options to continue it, or start a new run in a new --checkpoint folder"
+        )
+
+
+def check_free_space(args: argparse.Namespace, trainer: Any) -> None:
+    """Before the first iteration: the folders of ``--out`` and ``--checkpoint`` have
+    room for the files the run will write there (the model's arrays; a checkpoint adds
+    the optimizer's state and the batch order), plus a margin for the metadata."""
+    import shutil
+
+    net = trainer.network
+    model = sum(int(np.asarray(a).nbytes) for a in [*net.params.values(), *net.buffers().values()])
+    per_param = len(getattr(trainer.optimizer, "_state_names", ()))  # Adam: m and v
+    checkpoint = model * (1 + per_param) + int(trainer.x_train.shape[0]) * 8
+    needs: dict[Path, int] = {}
+    if args.out is not None:
+        needs[Path(args.out).parent] = model
+    if args.checkpoint is not None:
+        folder = Path(args.checkpoint)
+        needs[folder] = needs.get(folder, 0) + checkpoint
+    for folder, size in needs.items():
+        size += 1 << 20  # metadata, history, the zip's own structures
+        try:
+            free = shutil.disk_usage(folder).free
+        except OSError:
+            continue  # the save itself will say what is wrong
+        if free < size:
+            raise DlscratchError(
+                f"{folder}: the run will save about {size / 1e6:.1f} MB there, and only "
+                f"{free / 1e6:.1f} MB are free; free some space or save elsewhere "
+                "(--out, --checkpoint)"
+            )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    return str(value)
+
+
 def resumed_network(args: argparse.Namespace, checkpoint: Path) -> Any:
     """The network saved in ``checkpoint``, which must be a ``--model``."""
     from dlscratch.io import load_model
@@ -222,10 +359,24 @@ def _print_header(args: argparse.Namespace, s: dict[str, Any], trainer: Any, dat
         )
 
 
-def run_training(trainer: Any) -> Any:
-    """Train; print the per-epoch table even when training stops early."""
+def run_training(args: argparse.Namespace, trainer: Any) -> Any:
+    """Train; print the per-epoch table even when training stops early.
+
+    Returns the history, or an exit status when the run stopped early: 130 after
+    Ctrl-C, 2 when a checkpoint could not be written. What could be kept then is saved,
+    and stderr says where and how to continue.
+    """
     try:
         return trainer.train()
+    except KeyboardInterrupt:
+        _after_interrupt(args, trainer)
+        return 130
+    except OSError as e:  # saving a checkpoint failed (full disk...)
+        if not trainer.consistent:
+            raise
+        err(f"error: could not save the checkpoint in {args.checkpoint}: {e}")
+        _rescue(trainer.save_checkpoint, "checkpoint", _resume_hint(args))
+        return 2
     finally:
         h = trainer.history
         if h.test_acc:
@@ -236,11 +387,77 @@ def run_training(trainer: Any) -> Any:
                 out(f"{i + 1:5d}  {it:9d}  {tr:9.4f}  {te:8.4f}  {sec:7.1f}")
 
 
+def resume_command(args: argparse.Namespace) -> str:
+    """The command line that continues this run from its checkpoint."""
+    argv = list(getattr(args, "argv", None) or ["train", "--checkpoint", str(args.checkpoint)])
+    if "--resume" not in argv:
+        argv.append("--resume")
+    return "dlscratch " + shlex.join(argv)
+
+
+def _resume_hint(args: argparse.Namespace) -> str:
+    from dlscratch.trainer import CHECKPOINT_NAME
+
+    return (
+        f"to continue, put it in a folder as {CHECKPOINT_NAME} and run this command with "
+        "--checkpoint FOLDER --resume"
+        if args.checkpoint is None
+        else f"to continue, move it to {Path(args.checkpoint) / CHECKPOINT_NAME} and run: "
+        f"{resume_command(args)}"
+    )
+
+
+def _after_interrupt(args: argparse.Namespace, trainer: Any) -> None:
+    """Ctrl-C: save what a checkpoint would (with ``--checkpoint``), say how to go on."""
+    n, total = trainer.iteration, trainer.max_iter
+    if not trainer.consistent:  # a second Ctrl-C, in the middle of a step
+        saved = trainer.checkpoint_path
+        kept = (
+            f" The last checkpoint, {saved} ({_progress_of(saved)}), is intact; continue "
+            f"from it with: {resume_command(args)}"
+            if saved is not None and saved.is_file()
+            else ""
+        )
+        err(f"interrupted in the middle of iteration {n + 1}: nothing was saved.{kept}")
+        return
+    if trainer.checkpoint_path is None:
+        err(
+            f"interrupted at iteration {n} of {total}: nothing was saved. To be able to "
+            "stop a run and continue it, give it --checkpoint DIR: it saves a checkpoint "
+            "there after every epoch and on Ctrl-C, and --resume continues from it"
+        )
+        return
+    try:
+        path = trainer.save_checkpoint(trainer.checkpoint_path)
+    except OSError as e:
+        err(f"interrupted at iteration {n} of {total}; could not save the checkpoint: {e}")
+        _rescue(trainer.save_checkpoint, "checkpoint", _resume_hint(args))
+        return
+    err(f"interrupted at iteration {n} of {total}: saved {path}. Continue with:")
+    err(f"  {resume_command(args)}")
+
+
+def _rescue(save: Callable[[str], Any], what: str, hint: str = "") -> Path | None:
+    """Save with ``save(path)`` to a new file in the temporary folder; say where."""
+    try:
+        # A new, unique name; the atomic save then replaces the empty file.
+        fd, name = tempfile.mkstemp(prefix=f"dlscratch-rescued-{what}-", suffix=".npz")
+        os.close(fd)
+        path = save(name)
+    except (OSError, DlscratchError) as e:
+        err(f"error: the {what} could not be saved anywhere else either ({e}); it is lost")
+        return None
+    err(f"the {what} was saved to {path} instead" + (f"; {hint}" if hint else ""))
+    return Path(path)
+
+
 # --------------------------------------------------------------------------- 4. report
 
 
-def report(args: argparse.Namespace, s: dict[str, Any], net: Any, history: Any) -> None:
-    """Print the loss and final accuracy; save the model (``--out``) and curves (``--plot``)."""
+def report(args: argparse.Namespace, s: dict[str, Any], net: Any, history: Any) -> int:
+    """Print the loss and final accuracy; save the model (``--out``) and curves
+    (``--plot``). Returns the exit status: 2 if a file could not be saved (a model that
+    ``--out`` could not take is kept in a temporary file, and the message says where)."""
     from dlscratch.io import save_model
 
     loss = history.loss
@@ -249,32 +466,52 @@ def report(args: argparse.Namespace, s: dict[str, Any], net: Any, history: Any) 
         f"(mean of the last {min(10, len(loss))})"
     )
     out(f"final test accuracy: {history.test_acc[-1]:.4f}  ({history.seconds:.1f} s)")
-    if args.out:
+    status = 0
+    if args.out is not None:
         summary = {
             "settings": {**s, "seed": args.seed, "grad": args.grad},
             "test_acc": history.test_acc[-1],
         }
-        out(f"saved {save_model(net, args.out, extra={'training': summary})}")
+
+        def save(path: str) -> Any:
+            return save_model(net, path, extra={"training": summary})
+
+        try:
+            out(f"saved {save(args.out)}")
+        except OSError as e:
+            err(f"error: could not save the model to {args.out}: {e}")
+            _rescue(save, "model", "move it where you want it")
+            status = 2
     if args.plot:
         from dlscratch.plotting import plot_learning_curves
 
         fig = plot_learning_curves(history, title=f"{net.architecture}, {args.grad}")
-        save_plot(fig, args.plot)
+        try:
+            save_plot(fig, args.plot)
+        except OSError as e:
+            err(f"error: could not save the curves to {args.plot}: {e}")
+            status = 2
+    return status
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     s = train_settings(args)
     checkpoint = _checkpoint_to_resume(args)
+    check_outputs(args)
     data = load_training_data(args, s)
     net = resumed_network(args, checkpoint) if checkpoint else build_network(args, s)
+    if checkpoint:
+        refuse_other_architecture(args, s, net, checkpoint)
     trainer = make_trainer(args, s, net, data)
     if checkpoint:
         trainer.load_checkpoint(checkpoint)
         out(f"resuming from {checkpoint} at iteration {trainer.iteration}")
+    check_free_space(args, trainer)
     _print_header(args, s, trainer, data)
-    history = run_training(trainer)
-    report(args, s, net, history)
-    return 0
+    history = run_training(args, trainer)
+    if isinstance(history, int):
+        return history
+    return report(args, s, net, history)
 
 
 def add_parsers(sub: argparse._SubParsersAction, data_parent: argparse.ArgumentParser) -> None:
