@@ -15,7 +15,7 @@ gives the same trials whether they run one after another or in parallel processe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -281,6 +281,9 @@ def random_search(
     seed: int = 0,
     n_jobs: int = 1,
     dtype: DTypeLike = np.float64,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    progress: Callable[..., object] | None = None,
 ) -> SearchResult:
     """Random search of learning rate and weight decay (book 6.5.3, fig. 6-24).
 
@@ -307,13 +310,21 @@ def random_search(
         batch_size, hidden_size_list, output_size, dtype: see :func:`run_trial`.
         seed: seed of the whole search.
         n_jobs: trials run in parallel (joblib processes; 1 runs them here, -1 uses
-            every core).
+            every core). Ignored when ``scheduler`` or ``n_workers`` is given.
+        scheduler: run the trials on the Dask cluster whose scheduler is at this
+            address (``"tcp://host:8786"``); see :mod:`dlscratch.distributed`.
+        n_workers: run the trials on a local Dask cluster of this many worker
+            processes, started here and closed after.
+        progress: with ``scheduler`` or ``n_workers``, called with a
+            :class:`dlscratch.distributed.SearchProgress` as each trial finishes.
 
     Returns:
         A :class:`SearchResult` with the trials in the order drawn.
 
     Raises:
         ShapeError, ValueError: bad data or settings.
+        dlscratch.distributed.DaskNotInstalledError, ClusterError: see
+            :func:`dlscratch.distributed.run_trials_on_dask`.
     """
     if n_trials < 1:
         raise ValueError(f"n_trials: expected a positive count, got {n_trials}")
@@ -340,7 +351,13 @@ def random_search(
         (i, s, x_tr, t_tr, x_val, t_val, lr_exponents, weight_decay_exponents, kwargs)
         for i, s in enumerate(seeds[1:])
     ]
-    if n_jobs == 1:
+    if scheduler is not None or n_workers is not None:
+        from dlscratch.distributed import run_trials_on_dask
+
+        trials = run_trials_on_dask(
+            args, scheduler=scheduler, n_workers=n_workers, progress=progress
+        )
+    elif n_jobs == 1:
         trials = [_trial_from_seed(*a) for a in args]
     else:
         from joblib import Parallel, delayed

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from typing import TYPE_CHECKING
 
 from dlscratch.cli._argtypes import fraction, jobs, positive_int
 from dlscratch.cli._common import err, load_mnist, out, output_file, save_plot
+
+if TYPE_CHECKING:
+    from dlscratch.distributed import SearchProgress
 
 
 def available_cores() -> int:
@@ -35,25 +39,39 @@ def processes_for(requested: int, trials: int) -> int:
     return capped
 
 
+def _where(args: argparse.Namespace, n_jobs: int) -> str:
+    if args.scheduler is not None:
+        return f"on the Dask cluster at {args.scheduler}"
+    if args.cluster_workers is not None:
+        return f"on a local Dask cluster of {args.cluster_workers} worker process(es)"
+    return f"{n_jobs} job(s)"
+
+
+def _print_progress(p: SearchProgress) -> None:
+    err(f"  {p.done}/{p.total} trials done, best validation accuracy so far {p.best_val_acc:.4f}")
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from dlscratch.search import random_search
 
     if args.plot is not None:
         output_file(args.plot, "--plot")
-    n_jobs = processes_for(args.jobs, args.trials)
+    on_cluster = args.scheduler is not None or args.cluster_workers is not None
+    n_jobs = 1 if on_cluster else processes_for(args.jobs, args.trials)
     # Hyper-parameters are chosen on a validation split of the TRAINING set; the test
     # set is not even passed on (book 6.5.1).
     (x_train, t_train), _ = load_mnist(args)
     out(
         f"random search: {args.trials} trials, lr 10^U(-6,-2), weight decay 10^U(-8,-4); "
-        f"784-100x5-10, SGD, batch 100, {args.epochs} epochs each; {n_jobs} job(s), "
+        f"784-100x5-10, SGD, batch 100, {args.epochs} epochs each; {_where(args, n_jobs)}, "
         f"seed {args.seed}"
     )
     start = time.perf_counter()
     result = random_search(
         x_train, t_train, n_trials=args.trials, epochs=args.epochs,
         train_size=args.train_size, val_ratio=args.val_ratio, seed=args.seed,
-        n_jobs=n_jobs,
+        n_jobs=n_jobs, scheduler=args.scheduler, n_workers=args.cluster_workers,
+        progress=_print_progress if on_cluster else None,
     )  # fmt: skip
     out(
         f"data: the first {args.train_size} training images, {result.train_size} to train "
@@ -99,6 +117,14 @@ def add_parsers(sub: argparse._SubParsersAction, data_parent: argparse.ArgumentP
     p.add_argument("--jobs", type=jobs, default=1,
                    help="trials run in parallel processes (default 1; -1: all cores; at "
                    "most the cores available)")  # fmt: skip
+    cluster = p.add_mutually_exclusive_group()
+    cluster.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                         help="run the trials on the Dask cluster whose scheduler is at this "
+                         "address (started with `dask scheduler`; needs "
+                         'pip install "dlscratch[dask]"); same --seed, same trials')  # fmt: skip
+    cluster.add_argument("--cluster-workers", type=positive_int, metavar="N",
+                         help="run the trials on a local Dask cluster of N worker processes, "
+                         "started and stopped here")  # fmt: skip
     p.add_argument("--seed", type=int, default=0, help="seed of the whole search (default 0)")
     p.add_argument("--top", type=positive_int, default=10,
                    help="print the best K trials (default 10)")  # fmt: skip
