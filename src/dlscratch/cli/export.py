@@ -7,15 +7,16 @@ import argparse
 from pathlib import Path
 
 from dlscratch.cli._argtypes import positive_int
-from dlscratch.cli._common import describe, model_choices, network_from_file, out
+from dlscratch.cli._common import describe, model_choices, network_from_file, out, output_file
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from dlscratch.onnx_export import export_onnx, load_onnx, summary
 
+    target = output_file(args.output, "OUT.onnx")
     net = network_from_file(args.model_file, args.model, None)
     source = {"dlscratch.source_file": Path(args.model_file).name}
-    path = export_onnx(net, args.output, opset=args.opset, metadata=source)
+    path = export_onnx(net, target, opset=args.opset, metadata=source)
     size = path.stat().st_size
     out(f"model: {describe(net)} ({net.dtype}) from {args.model_file}")
     out(f"saved {path} (ONNX opset {args.opset}, float32, {size / 1e6:.2f} MB)")
