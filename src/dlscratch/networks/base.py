@@ -176,6 +176,9 @@ class Network:
         """``(params, buffers)`` from our model file or the book's pickle (by content)."""
         from dlscratch.io import load_book_params, read_model_file
 
+        if not path.is_file():  # also keeps a FIFO from blocking the open below
+            what = "not a regular file" if path.exists() else "no such parameter file"
+            raise ModelFileError(f"{path}: {what}")
         try:
             with path.open("rb") as fh:
                 is_zip = fh.read(4) == b"PK\x03\x04"  # .npz files are zip archives
