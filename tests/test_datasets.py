@@ -8,10 +8,15 @@ touches the network or the user's real cache directory.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import itertools
 import json
+import multiprocessing
+import os
+import re
 import shutil
 import struct
+import warnings
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -39,6 +44,7 @@ from dlscratch.datasets import (
     read_mnist_file,
     resolve_data_dir,
 )
+from dlscratch.datasets.mnist import MnistCacheWarning
 from dlscratch.errors import DataError, DataNotFoundError
 from mnist_data import require_mnist_dir
 
@@ -522,10 +528,13 @@ def test_npy_cache_round_trip(
     built = load_mnist(normalize=False, data_dir=mnist_dir)
     (npy_dir,) = (root / "mnist-npy").iterdir()
     assert sorted(p.name for p in npy_dir.iterdir()) == [
-        "manifest.json",
+        "test_img.json",
         "test_img.npy",
+        "test_label.json",
         "test_label.npy",
+        "train_img.json",
         "train_img.npy",
+        "train_label.json",
         "train_label.npy",
     ]
     for key, shape in MNIST_SHAPES.items():
@@ -546,9 +555,10 @@ def test_npy_cache_round_trip(
         assert ref.dtype == b.dtype
     assert calls == []  # served from the .npy files, nothing re-read
 
-    # A damaged .npy is noticed (its stat changed) and rebuilt from the verified source.
+    # A damaged .npy is noticed and rebuilt from the verified source, with a warning.
     (npy_dir / "test_label.npy").write_bytes(b"garbage")
-    _, (_, t_again) = load_mnist(normalize=False, data_dir=mnist_dir)
+    with pytest.warns(MnistCacheWarning, match=r"test_label\.npy cannot be read as an \.npy"):
+        _, (_, t_again) = load_mnist(normalize=False, data_dir=mnist_dir)
     np.testing.assert_array_equal(t_again, reference[1][1])
     assert calls == ["test_label"]
     assert np.load(npy_dir / "test_label.npy", allow_pickle=False).shape == (10000,)
@@ -578,6 +588,249 @@ def test_changed_source_file_never_served_stale(
     assert calls == ["test_label"]
 
 
+# --------------------------------------------------------------------------- cache integrity
+
+
+@pytest.fixture
+def own_cache(tmp_path: Path, shared_cache: Path) -> Path:
+    """A private copy of the session's cache root (for tests that damage it)."""
+    root = tmp_path / "own-cache"
+    shutil.copytree(shared_cache / "mnist-npy", root / "mnist-npy")
+    return root
+
+
+def npy_folder(root: Path) -> Path:
+    (folder,) = (root / "mnist-npy").iterdir()
+    return folder
+
+
+def flip_in_place(path: Path, offset: int, value: int) -> None:
+    """Overwrite one byte, keeping the file's inode, size and mtime (as a bit flip would)."""
+    st = path.stat()
+    with path.open("r+b") as f:
+        f.seek(offset)
+        f.write(bytes([value]))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_ino, after.st_size, after.st_mtime_ns) == (
+        st.st_ino,
+        st.st_size,
+        st.st_mtime_ns,
+    )
+
+
+def assert_cache_intact(root: Path, mnist_dir: Path) -> None:
+    """The next load is served from the cache: nothing re-verified, nothing warned."""
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        calls = count_verifications(mp)
+        warnings.simplefilter("error")
+        (_, t_train), (_, t_test) = load_mnist(normalize=False, data_dir=mnist_dir, cache_dir=root)
+        info = mnist_info(mnist_dir, cache_dir=root)
+    assert calls == []
+    assert t_train[:10].tolist() == TRAIN_LABELS_HEAD
+    assert t_test[:10].tolist() == TEST_LABELS_HEAD
+    assert [f.cache for f in info.files] == ["valid"] * 4
+
+
+@pytest.mark.mnist
+def test_flipped_byte_in_the_cache_is_caught_and_rebuilt(
+    monkeypatch: pytest.MonkeyPatch, own_cache: Path, mnist_dir: Path
+) -> None:
+    folder = npy_folder(own_cache)
+    labels, images = folder / "train_label.npy", folder / "train_img.npy"
+    # Train label #0 (a 5) becomes a 9, and one pixel of image #0 changes; size, mtime
+    # and inode stay as they were, which is all the cache used to check.
+    flip_in_place(labels, labels.stat().st_size - 60000, 9)
+    flip_in_place(images, images.stat().st_size - 60000 * 784 + 14 * 28 + 14, 7)
+
+    info = mnist_info(mnist_dir, cache_dir=own_cache)
+    assert [f.cache for f in info.files] == ["damaged", "damaged", "valid", "valid"]
+    assert "train_label.npy does not match its SHA-256" in str(info.files[1].cache_error)
+    assert all(f.verified for f in info.files)  # the source files themselves are fine
+
+    with pytest.warns(MnistCacheWarning) as caught:
+        (x_train, t_train), _ = load_mnist(normalize=False, data_dir=mnist_dir, cache_dir=own_cache)
+    messages = sorted(str(w.message) for w in caught)
+    assert len(messages) == 2
+    assert "train_img.npy does not match its SHA-256" in messages[0]
+    assert "train_label.npy does not match its SHA-256" in messages[1]
+    assert "rebuilt from the verified file" in messages[1]
+    assert str(mnist_dir / MNIST_FILES["train_label"]) in messages[1]
+    assert "\n" not in messages[1]
+    assert t_train[0] == 5
+    assert t_train[:10].tolist() == TRAIN_LABELS_HEAD
+    np.testing.assert_array_equal(x_train[0], read_mnist_file(
+        mnist_dir / MNIST_FILES["train_img"], "train_img")[0].reshape(-1))  # fmt: skip
+    assert_cache_intact(own_cache, mnist_dir)
+
+
+@pytest.mark.mnist
+def test_edited_manifest_cannot_vouch_for_a_changed_array(
+    monkeypatch: pytest.MonkeyPatch, own_cache: Path, mnist_dir: Path
+) -> None:
+    folder = npy_folder(own_cache)
+    labels = folder / "train_label.npy"
+    flip_in_place(labels, labels.stat().st_size - 60000, 9)
+    # Someone also records the new content's hash in the manifest beside it.
+    array = np.load(labels, allow_pickle=False)
+    entry = json.loads((folder / "train_label.json").read_text())
+    entry["sha256"] = mnist_mod._digests([array])[0]
+    (folder / "train_label.json").write_text(json.dumps(entry))
+    with pytest.warns(MnistCacheWarning, match="records a SHA-256 other than that of the orig"):
+        (_, t_train), _ = load_mnist(normalize=False, data_dir=mnist_dir, cache_dir=own_cache)
+    assert t_train[0] == 5
+    assert_cache_intact(own_cache, mnist_dir)
+
+
+def test_content_hash_is_sha256_of_chunk_digests() -> None:
+    rng = np.random.default_rng(0)
+    big = rng.integers(0, 256, 9 * 2**20 + 5, dtype=np.uint8)  # three chunks of 4 MiB
+    small = np.arange(10, dtype=np.uint8).reshape(2, 5)
+    raw = big.tobytes()
+    chunks = [raw[i : i + 4 * 2**20] for i in range(0, len(raw), 4 * 2**20)]
+    expected = hashlib.sha256(b"".join(hashlib.sha256(c).digest() for c in chunks)).hexdigest()
+    one = hashlib.sha256(hashlib.sha256(small.tobytes()).digest()).hexdigest()
+    assert mnist_mod._digests([big, small]) == [expected, one]
+    assert mnist_mod._digests([small[:, ::2]]) == [  # not contiguous: hashed as a copy
+        hashlib.sha256(hashlib.sha256(small[:, ::2].tobytes()).digest()).hexdigest()
+    ]
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"[" * 2000 + b"]" * 2000, "nests too deeply to be read"),
+        (b'{"format": 2, "key": ', "is not valid JSON"),
+        (b"\xff\xfe{}", "is not valid JSON"),
+        (b" " * (70 * 2**10) + b"{}", "is larger than 65536 bytes"),
+        (b"[1, 2]", "is not a format-2 manifest"),
+        (b'{"format": 1, "files": {}}', "is not a format-2 manifest"),
+        (b'{"format": 2, "key": "test_label", "md5": "0"}', "does not describe the original"),
+    ],
+    ids=["deep", "truncated", "not-utf8", "huge", "list", "old-format", "other-md5"],
+)
+def test_damaged_manifest_is_ignored_and_rebuilt(
+    monkeypatch: pytest.MonkeyPatch,
+    own_cache: Path,
+    mnist_dir: Path,
+    content: bytes,
+    problem: str,
+) -> None:
+    folder = npy_folder(own_cache)
+    for key in ("train_label", "test_label"):
+        (folder / f"{key}.json").write_bytes(content.replace(b"test_label", key.encode()))
+    (folder / "manifest.json").write_bytes(b"[" * 2000 + b"]" * 2000)  # format 1: unused
+    info = mnist_info(mnist_dir, cache_dir=own_cache)
+    assert [f.cache for f in info.files] == ["valid", "damaged", "valid", "damaged"]
+    assert problem in str(info.files[3].cache_error)
+    calls = count_verifications(monkeypatch)
+    with pytest.warns(MnistCacheWarning) as caught:
+        (_, t_train), (_, t_test) = load_mnist(data_dir=mnist_dir, cache_dir=own_cache)
+    assert calls == ["train_label", "test_label"]  # only those were rebuilt
+    messages = sorted(str(w.message) for w in caught)
+    for message, key in zip(messages, ["test_label", "train_label"], strict=True):
+        assert message.startswith(f"MNIST cache: {folder / f'{key}.json'} {problem}")
+        assert message.endswith(
+            f"; it was ignored and rebuilt from the verified file {mnist_dir / MNIST_FILES[key]}"
+        )
+        assert "\n" not in message
+    assert t_train[:10].tolist() == TRAIN_LABELS_HEAD
+    assert t_test[:10].tolist() == TEST_LABELS_HEAD
+    assert_cache_intact(own_cache, mnist_dir)
+
+
+@pytest.mark.mnist
+def test_deeply_nested_manifests_of_all_four_arrays(
+    monkeypatch: pytest.MonkeyPatch, own_cache: Path, mnist_dir: Path
+) -> None:
+    folder = npy_folder(own_cache)
+    for key in MNIST_FILES:
+        (folder / f"{key}.json").write_text("[" * 2000 + "]" * 2000)
+    with pytest.warns(MnistCacheWarning, match="nests too deeply") as caught:
+        (_, t_train), _ = load_mnist(data_dir=mnist_dir, cache_dir=own_cache)
+    assert len(caught) == 4
+    assert t_train[0] == 5
+    assert_cache_intact(own_cache, mnist_dir)
+
+
+@pytest.mark.mnist
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (lambda p: p.unlink(), "is missing"),
+        (lambda p: p.write_bytes(b"\x93NUMPY"), "cannot be read as an .npy file"),
+        (lambda p: np.save(p, np.zeros(10000, np.int64)), "holds (10000,) int64; expected"),
+        (lambda p: np.save(p, np.zeros(10**6, np.uint8)), "holds (1000000,) uint8; expected"),
+        (lambda p: p.write_bytes(p.read_bytes() + b"\0"), "has data after the 10000 bytes"),
+        (lambda p: p.write_bytes(p.read_bytes()[:-1]), "is truncated: 9999 bytes of data"),
+    ],
+    ids=["missing", "header-only", "int64", "huge", "trailing", "truncated"],
+)
+def test_damaged_npy_is_ignored_and_rebuilt(
+    monkeypatch: pytest.MonkeyPatch,
+    own_cache: Path,
+    mnist_dir: Path,
+    damage: Callable[[Path], Any],
+    problem: str,
+) -> None:
+    npy = npy_folder(own_cache) / "test_label.npy"
+    damage(npy)
+    with pytest.warns(MnistCacheWarning, match=re.escape(f"{npy} {problem}")):
+        _, (_, t_test) = load_mnist(normalize=False, data_dir=mnist_dir, cache_dir=own_cache)
+    assert t_test[:10].tolist() == TEST_LABELS_HEAD
+    assert_cache_intact(own_cache, mnist_dir)
+
+
+def _load_in_another_process(
+    data_dir: str, cache_dirs: list[str], start: Any, results: Any
+) -> None:  # pragma: no cover - runs in a child process
+    for cache_dir in cache_dirs:
+        start.wait()  # all four processes start each load together
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            (_, t_train), (_, t_test) = load_mnist(
+                normalize=False, data_dir=data_dir, cache_dir=cache_dir
+            )
+        labels = (t_train[:10].tolist(), t_test[:10].tolist())
+        results.put((cache_dir, labels, [str(w.message) for w in caught]))
+
+
+@pytest.mark.mnist
+def test_concurrent_loads_leave_a_complete_cache(tmp_path: Path, mnist_dir: Path) -> None:
+    """Four processes build a fresh cache at once, three times over; each time a later
+    load finds all four arrays and their manifests, intact."""
+    source = tmp_path / "raw"  # uncompressed copies: quicker to verify, same race
+    source.mkdir()
+    for name in MNIST_FILES.values():
+        (source / name.removesuffix(".gz")).write_bytes(
+            decompressed(next(mnist_dir.glob(name[:-3] + "*")))
+        )
+    ctx = multiprocessing.get_context("spawn")
+    roots = [tmp_path / f"cache-{attempt}" for attempt in range(3)]
+    start, results = ctx.Barrier(4), ctx.Queue()
+    args = (str(source), [str(r) for r in roots], start, results)
+    workers = [ctx.Process(target=_load_in_another_process, args=args) for _ in range(4)]
+    for w in workers:
+        w.start()
+    got = sorted(results.get(timeout=120) for _ in range(4 * len(roots)))
+    for w in workers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+    expected = ((TRAIN_LABELS_HEAD, TEST_LABELS_HEAD), [])
+    assert got == sorted((str(r), *expected) for r in roots for _ in range(4))
+    for root in roots:
+        folder = npy_folder(root)
+        assert sorted(p.name for p in folder.iterdir()) == sorted(
+            f"{key}{suffix}" for key in MNIST_FILES for suffix in (".json", ".npy")
+        )  # every entry there, no temporary file left
+        for key in MNIST_FILES:
+            entry, problem = mnist_mod._read_entry(folder, key)
+            assert problem is None and entry is not None
+            assert entry["source"] == str((source / MNIST_FILES[key][:-3]).resolve())
+        assert_cache_intact(root, source)
+
+
 @pytest.mark.mnist
 def test_unwritable_cache_is_skipped(
     tmp_path: Path, load: Callable[..., Any], mnist_dir: Path
@@ -598,14 +851,14 @@ def test_cache_files_go_through_the_shared_atomic_writer(
     synced: list[int] = []
     monkeypatch.setattr(dlscratch.files.os, "fsync", synced.append)
     labels = np.arange(10000, dtype=np.uint8)
-    stamp = mnist_mod._save_npy(tmp_path / "npy", "test_label", labels)
-    assert stamp is not None and len(synced) == 1  # fsync'ed before the rename
+    assert mnist_mod._save_npy(tmp_path / "npy", "test_label", labels)
+    assert len(synced) == 1  # fsync'ed before the rename
     np.testing.assert_array_equal(np.load(tmp_path / "npy" / "test_label.npy"), labels)
     assert [p.name for p in (tmp_path / "npy").iterdir()] == ["test_label.npy"]  # no temp
     # An unwritable cache folder is skipped: False (None), nothing raised, nothing left.
     blocker = tmp_path / "file"
     blocker.write_text("a file where the cache folder should be")
-    assert mnist_mod._save_npy(blocker / "npy", "test_label", labels) is None
+    assert not mnist_mod._save_npy(blocker / "npy", "test_label", labels)
     assert not mnist_mod._try_write(blocker / "x.json", lambda f: f.write(b"{}"))
     assert blocker.read_text() == "a file where the cache folder should be"
 

@@ -23,11 +23,14 @@ whose file format it uses) and reads and sets the trainer's attributes.
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from dlscratch.errors import ModelFileError
 from dlscratch.io import ModelFile, read_model_file, write_model_file
@@ -82,13 +85,18 @@ def load_checkpoint(trainer: Trainer, path: str | os.PathLike[str]) -> None:
     Restores into the trainer's network (which must have the same architecture and
     configuration) its parameters and batch-norm statistics, and into the trainer the
     optimizer's state and learning rate, the random states, the iteration count and
-    the history. The network, optimizer, batch size and training-set size are checked
-    before anything is changed.
+    the history. Everything is checked before anything is changed: the network,
+    optimizer, batch size and training-set size; the learning rate (a finite number
+    > 0), the iteration and the optimizer's counters (integers >= 0); the random
+    states (one per dropout layer of this network, each a valid state of its
+    generator); the batch order (a permutation of the training set's indices); the
+    optimizer's arrays (one per parameter, of its shape, finite floats); the history.
+    If restoring still fails, the trainer is put back as it was.
 
     Raises:
-        ModelFileError: an unreadable file, a model file that is not a checkpoint, or
-            a checkpoint of another network, optimizer, batch size or training-set
-            size.
+        ModelFileError: an unreadable file, a model file that is not a checkpoint, a
+            checkpoint of another network, optimizer, batch size or training-set size,
+            or a damaged or tampered one. One line, naming the file and what is wrong.
     """
     mf = read_model_file(path)
     state = mf.meta.get("trainer")
@@ -101,51 +109,258 @@ def load_checkpoint(trainer: Trainer, path: str | os.PathLike[str]) -> None:
             f"{net.architecture} {net.get_config()}"
         )
     try:
-        _restore(trainer, mf, state)
+        checked = _check(trainer, mf, state)
     except ModelFileError as e:
         raise ModelFileError(f"{path}: {e}") from None
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
         raise ModelFileError(f"{path}: incomplete or damaged checkpoint ({e!r})") from None
+    before = _Snapshot(trainer)
+    try:
+        _apply(trainer, mf, checked)
+    except Exception as e:  # whatever the network or optimizer refuse: undo, one line
+        before.restore(trainer)
+        raise ModelFileError(
+            f"{path}: damaged checkpoint, not restored ({type(e).__name__}: {e})"
+        ) from None
 
 
-def _restore(trainer: Trainer, mf: ModelFile, state: dict[str, Any]) -> None:
-    """Check what :func:`load_checkpoint` needs, then apply it."""
-    opt = trainer.optimizer
-    if state["optimizer"]["name"] != opt.name:
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _field(mapping: Any, key: str, where: str) -> Any:
+    if not isinstance(mapping, dict):
+        raise ModelFileError(f"{where}: expected a JSON object, got {_show(mapping)}")
+    if key not in mapping:
+        raise ModelFileError(f"{where}: no entry {key!r}")
+    return mapping[key]
+
+
+def _show(value: Any) -> str:
+    """A short description of a JSON value, for messages."""
+    text = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _count(value: Any, name: str) -> int:
+    if not _is_int(value) or value < 0:
+        raise ModelFileError(f"{name}: expected an integer >= 0, got {_show(value)}")
+    return int(value)
+
+
+def _generator_state(value: Any, like: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """``value`` if it is a valid state of the kind of bit generator ``like`` describes
+    (checked on a scratch generator, so that nothing in use is changed)."""
+    kind = like["bit_generator"]
+    scratch = getattr(np.random, kind)()
+    try:
+        scratch.state = value
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
         raise ModelFileError(
-            f"checkpoint used optimizer {state['optimizer']['name']!r}, this run uses {opt.name!r}"
-        )
-    n_train = trainer.x_train.shape[0]
-    if state["n_train"] != n_train:
+            f"{name}: not a valid state of a {kind} random generator, got {_show(value)}"
+        ) from None
+    return dict(value)
+
+
+class _Checked(NamedTuple):
+    lr: float
+    counters: dict[str, int]
+    rng_state: dict[str, Any]
+    network_random_state: dict[str, Any]
+    optimizer_arrays: dict[str, NDArray[Any]]
+    order: NDArray[np.intp]
+    iteration: int
+    history: History
+
+
+# Optimizer states that accumulate squared gradients, so cannot be negative.
+_SUMS_OF_SQUARES = {("adagrad", "h"), ("rmsprop", "h"), ("adam", "v")}
+
+
+def _check(trainer: Trainer, mf: ModelFile, state: dict[str, Any]) -> _Checked:
+    """Check everything :func:`load_checkpoint` will restore, changing nothing."""
+    opt, net = trainer.optimizer, trainer.network
+    saved = _field(state, "optimizer", "trainer")
+    name = _field(saved, "name", "trainer.optimizer")
+    if name != opt.name:
+        raise ModelFileError(f"checkpoint used optimizer {_show(name)}, this run uses {opt.name!r}")
+    n_train = int(trainer.x_train.shape[0])
+    if _field(state, "n_train", "trainer") != n_train or not _is_int(state["n_train"]):
         raise ModelFileError(
-            f"checkpoint trained on {state['n_train']} samples, this run has "
+            f"checkpoint trained on {_show(state['n_train'])} samples, this run has "
             f"{n_train} (keep --train-size as it was)"
         )
-    if state["batch_size"] != trainer.batch_size:
+    if _field(state, "batch_size", "trainer") != trainer.batch_size or not _is_int(
+        state["batch_size"]
+    ):
         raise ModelFileError(
-            f"checkpoint used batch size {state['batch_size']}, this run uses {trainer.batch_size}"
+            f"checkpoint used batch size {_show(state['batch_size'])}, this run uses "
+            f"{trainer.batch_size}"
         )
-    net = trainer.network
+    lr = _field(_field(saved, "hyperparameters", "trainer.optimizer"), "lr", "hyperparameters")
+    if not _is_real(lr) or lr <= 0:
+        raise ModelFileError(
+            f"trainer.optimizer.hyperparameters.lr: expected a finite number > 0, got {_show(lr)}"
+        )
+    counters = _field(saved, "counters", "trainer.optimizer")
+    if not isinstance(counters, dict):
+        raise ModelFileError(
+            f"trainer.optimizer.counters: expected a JSON object, got {_show(counters)}"
+        )
+    counters = {k: _count(v, f"trainer.optimizer.counters.{k}") for k, v in counters.items()}
+    iteration = _count(_field(state, "iteration", "trainer"), "trainer.iteration")
+
+    rng_state = _generator_state(
+        _field(state, "rng_state", "trainer"), trainer.rng.bit_generator.state, "trainer.rng_state"
+    )
+    current = net.random_state()
+    saved_rs = _field(state, "network_random_state", "trainer")
+    if not isinstance(saved_rs, dict) or set(saved_rs) != set(current):
+        got = sorted(saved_rs) if isinstance(saved_rs, dict) else _show(saved_rs)
+        raise ModelFileError(
+            f"trainer.network_random_state: expected the states of this network's dropout "
+            f"layers {sorted(current)}, got {got}"
+        )
+    network_rs = {
+        layer: _generator_state(value, current[layer], f"trainer.network_random_state.{layer}")
+        for layer, value in saved_rs.items()
+    }
+
+    if "trainer/order" not in mf.extra_arrays:
+        raise ModelFileError("no batch order (extra/trainer/order)")
+    order = mf.extra_arrays["trainer/order"]
+    if (
+        order.dtype.kind not in "iu"
+        or order.shape not in ((0,), (n_train,))
+        or (order.size and not np.array_equal(np.sort(order), np.arange(n_train)))
+    ):
+        values = (
+            f", values {order.min()}..{order.max()}"
+            if order.size and order.dtype.kind in "iuf"
+            else ""
+        )
+        raise ModelFileError(
+            f"batch order (extra/trainer/order): expected a permutation of 0..{n_train - 1} "
+            f"(integers, shape ({n_train},)), got {order.dtype} of shape {order.shape}{values}"
+        )
+
+    optimizer_arrays: dict[str, NDArray[Any]] = {}
+    for key, value in mf.extra_arrays.items():
+        if not key.startswith("optimizer/"):
+            continue
+        attr, _, param = key.removeprefix("optimizer/").partition("/")
+        where = f"optimizer state (extra/{key})"
+        if param not in net.params:
+            raise ModelFileError(f"{where}: names no parameter of {net.architecture}")
+        shape = np.shape(net.params[param])
+        if value.shape != shape or value.dtype.kind != "f":
+            raise ModelFileError(
+                f"{where}: expected floats of shape {shape}, got {value.dtype} of shape "
+                f"{value.shape}"
+            )
+        if not np.isfinite(value).all():
+            raise ModelFileError(f"{where}: holds NaN or infinite values")
+        if (opt.name, attr) in _SUMS_OF_SQUARES and (value < 0).any():
+            raise ModelFileError(f"{where}: a sum of squared gradients, but holds negative values")
+        optimizer_arrays[key.removeprefix("optimizer/")] = value
+
+    history = _check_history(_field(state, "history", "trainer"))
+    return _Checked(
+        float(lr),
+        counters,
+        rng_state,
+        network_rs,
+        optimizer_arrays,
+        np.asarray(order, dtype=np.intp),
+        iteration,
+        history,
+    )
+
+
+def _check_history(h: Any) -> History:
+    def numbers(key: str, low: float = -math.inf, high: float = math.inf) -> list[Any]:
+        values = _field(h, key, "trainer.history")
+        if not isinstance(values, list) or not all(
+            _is_real(v) and low <= v <= high for v in values
+        ):
+            bounds = "" if low == -math.inf else f" in [{low:g}, {high:g}]"
+            raise ModelFileError(
+                f"trainer.history.{key}: expected a list of numbers{bounds}, got {_show(values)}"
+            )
+        return list(values)
+
+    epoch_iters = numbers("epoch_iters", 0)
+    if not all(_is_int(v) for v in epoch_iters):
+        raise ModelFileError("trainer.history.epoch_iters: expected a list of integers")
+    seconds = _field(h, "seconds", "trainer.history")
+    if not _is_real(seconds) or seconds < 0:
+        raise ModelFileError(
+            f"trainer.history.seconds: expected a number >= 0, got {_show(seconds)}"
+        )
+    history = History(
+        loss=[float(v) for v in numbers("loss")],
+        epoch_iters=epoch_iters,
+        train_acc=[float(v) for v in numbers("train_acc", 0, 1)],
+        test_acc=[float(v) for v in numbers("test_acc", 0, 1)],
+        epoch_seconds=[float(v) for v in numbers("epoch_seconds", 0)],
+        seconds=float(seconds),
+    )
+    per_evaluation: list[list[Any]] = [
+        history.epoch_iters,
+        history.train_acc,
+        history.test_acc,
+        history.epoch_seconds,
+    ]
+    if len({len(v) for v in per_evaluation}) != 1:
+        raise ModelFileError(
+            "trainer.history: epoch_iters, train_acc, test_acc and epoch_seconds should "
+            f"have one entry per evaluation, got {[len(v) for v in per_evaluation]} entries"
+        )
+    return history
+
+
+def _apply(trainer: Trainer, mf: ModelFile, c: _Checked) -> None:
+    net, opt = trainer.network, trainer.optimizer
     net.load_params(mf.params)
     if mf.buffers:
         net.load_buffers(mf.buffers)
-    net.set_random_state(state["network_random_state"])
-    opt_arrays = {
-        k.removeprefix("optimizer/"): v
-        for k, v in mf.extra_arrays.items()
-        if k.startswith("optimizer/")
-    }
-    opt.load_state_dict(opt_arrays, state["optimizer"]["counters"])
-    opt.lr = float(state["optimizer"]["hyperparameters"]["lr"])  # as decayed so far
-    trainer.rng.bit_generator.state = state["rng_state"]
-    trainer.batch_order = np.asarray(mf.extra_arrays["trainer/order"], dtype=np.intp)
-    trainer.iteration = int(state["iteration"])
-    h = state["history"]
-    trainer.history = History(
-        loss=list(h["loss"]),
-        epoch_iters=list(h["epoch_iters"]),
-        train_acc=list(h["train_acc"]),
-        test_acc=list(h["test_acc"]),
-        epoch_seconds=list(h["epoch_seconds"]),
-        seconds=float(h["seconds"]),
-    )
+    net.set_random_state(c.network_random_state)
+    opt.load_state_dict(c.optimizer_arrays, c.counters)
+    opt.lr = c.lr  # as decayed so far
+    trainer.rng.bit_generator.state = c.rng_state
+    trainer.batch_order = c.order
+    trainer.iteration = c.iteration
+    trainer.history = c.history
+
+
+class _Snapshot:
+    """What :func:`_apply` changes, to put back if it fails half-way."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        net, opt = trainer.network, trainer.optimizer
+        self.params = {k: np.array(v, copy=True) for k, v in net.params.items()}
+        self.buffers = {k: np.array(v, copy=True) for k, v in net.buffers().items()}
+        self.network_random_state = net.random_state()
+        self.optimizer = opt.state_dict()
+        self.lr = opt.lr
+        self.rng_state = trainer.rng.bit_generator.state
+        self.batch_order = trainer.batch_order
+        self.iteration = trainer.iteration
+        self.history = trainer.history
+
+    def restore(self, trainer: Trainer) -> None:
+        net, opt = trainer.network, trainer.optimizer
+        net.load_params(self.params)
+        if self.buffers:
+            net.load_buffers(self.buffers)
+        net.set_random_state(self.network_random_state)
+        opt.load_state_dict(*self.optimizer)
+        opt.lr = self.lr
+        trainer.rng.bit_generator.state = self.rng_state
+        trainer.batch_order = self.batch_order
+        trainer.iteration = self.iteration
+        trainer.history = self.history

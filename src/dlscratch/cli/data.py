@@ -38,6 +38,10 @@ def cmd_data_info(args: argparse.Namespace) -> int:
         else:
             status = f"NOT verified: {f.error}"
         out(f"  {f.path.name:30s} {status}")
+        if f.cache == "valid":
+            out(f"  {'':30s} parsed-array cache: intact (SHA-256 of its content matches)")
+        elif f.cache == "damaged":
+            out(f"  {'':30s} parsed-array cache DAMAGED, rebuilt at the next load: {f.cache_error}")
     if not info.ok:
         out(
             "Some files are missing or wrong. Put the four MNIST files in a folder and "
