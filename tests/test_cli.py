@@ -209,3 +209,18 @@ def test_every_command_of_the_readme_tour_parses():
         args = _parse(parser, argv)  # exits (status 2) on a flag the parser does not know
         assert callable(args.func)
     assert "export DLSCRATCH_DATA_DIR=../shared/datasets/mnist" in lines
+
+
+def test_library_warnings_are_one_line_for_a_person(monkeypatch, capsys):
+    import warnings
+
+    import dlscratch.cli.gates as gates
+
+    def warn_then_run(args):
+        warnings.warn("the parsed-MNIST cache was damaged and rebuilt", UserWarning)
+        return 0
+
+    monkeypatch.setattr(gates, "cmd_gates", warn_then_run)
+    assert main(["gates"]) == 0
+    err = capsys.readouterr().err
+    assert err == "warning: the parsed-MNIST cache was damaged and rebuilt\n"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from dlscratch import __version__
@@ -66,6 +67,10 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     return args
 
 
+def _show_warning(message: Warning | str, *_: object, **__: object) -> None:
+    err(f"warning: {message}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dlscratch`` console script; returns the exit status."""
     parser = build_parser()
@@ -73,7 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The command as typed, for messages that say how to run it again (train --resume).
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        return int(args.func(args))
+        with warnings.catch_warnings():
+            # The library's warnings (a rebuilt cache, a coarse float32 gradient) are
+            # for a person here: one line each, without Python's file and line.
+            warnings.showwarning = _show_warning
+            return int(args.func(args))
     except BrokenPipeError:
         # The reader went away (`dlscratch gates | head`): stop quietly, and point
         # stdout at /dev/null so the interpreter's final flush cannot fail again.
