@@ -217,7 +217,7 @@ def test_library_warnings_are_one_line_for_a_person(monkeypatch, capsys):
     import dlscratch.cli.gates as gates
 
     def warn_then_run(args):
-        warnings.warn("the parsed-MNIST cache was damaged and rebuilt", UserWarning)
+        warnings.warn("the parsed-MNIST cache was damaged and rebuilt", UserWarning, stacklevel=2)
         return 0
 
     monkeypatch.setattr(gates, "cmd_gates", warn_then_run)
