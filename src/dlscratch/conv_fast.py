@@ -36,7 +36,15 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dlscratch.errors import ShapeError
-from dlscratch.validation import check_pad, check_positive, window_output_hw
+from dlscratch.validation import (
+    as_real_array,
+    check_images,
+    check_pad,
+    check_pool_pad,
+    check_positive,
+    pool_pad_value,
+    window_output_hw,
+)
 
 __all__ = ["FastConvolution", "FastPooling", "im2col_t"]
 
@@ -71,6 +79,7 @@ def im2col_t(x: Array, filter_h: int, filter_w: int, stride: int = 1, pad: int =
     Raises:
         ShapeError: the sizes do not tile (see :func:`dlscratch.layers.conv_output_size`).
     """
+    x = check_images("im2col_t", x)
     N, C, H, W = x.shape
     out_h, out_w = window_output_hw("im2col", H, W, filter_h, filter_w, stride, pad)
     if pad:
@@ -117,6 +126,7 @@ class FastConvolution:
     """
 
     def __init__(self, W: Array, b: ArrayLike, stride: int = 1, pad: int = 0) -> None:
+        W, b = as_real_array("W", W), as_real_array("b", b)
         if np.ndim(W) != 4:
             raise ShapeError(
                 f"FastConvolution: W must be 4-D (FN, C, FH, FW); got shape {np.shape(W)}"
@@ -144,7 +154,8 @@ class FastConvolution:
         return None if self.col_t is None else self.col_t.T
 
     def forward(self, x: Array, train_flg: bool = True) -> Array:
-        FN, _, FH, FW = self.W.shape
+        FN, C, FH, FW = self.W.shape
+        x = check_images("Convolution", x, C)
         N, _, H, W = x.shape
         out_h, out_w = window_output_hw("Convolution", H, W, FH, FW, self.stride, self.pad)
         # Saved at once, so that the last step's col_t is freed before out is allocated.
@@ -215,7 +226,7 @@ class FastPooling:
                 )
             stride = pool_h
         check_positive("stride", stride)
-        check_pad(pad)
+        check_pool_pad(pool_h, pool_w, pad)
         self.pool_h = pool_h
         self.pool_w = pool_w
         self.stride = stride
@@ -225,10 +236,11 @@ class FastPooling:
         self.arg_max: Any = None
 
     def forward(self, x: Array, train_flg: bool = True) -> Array:
+        x = check_images("Pooling", x)
         H, W = x.shape[2:]
         p = self.pad
         out_h, out_w = window_output_hw("Pooling", H, W, self.pool_h, self.pool_w, self.stride, p)
-        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        lowest = pool_pad_value(x)  # also refuses complex, string and object arrays
         xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)), constant_values=lowest) if p else x
         offsets = _window_offsets(self.pool_h, self.pool_w, out_h, out_w, self.stride)
         views = [xp[:, :, rows, cols] for _, _, rows, cols in offsets]

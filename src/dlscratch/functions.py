@@ -4,6 +4,11 @@ Every function accepts a Python scalar, a list, or an array of any shape, and re
 NumPy array (0-d for scalar input) of a floating dtype: the input's own float dtype
 (float32 stays float32), or float64 for integer and Python inputs. ``step_function``
 is the exception and returns integers 0/1 as the book's figures show.
+
+Anything that is not real numbers (None, a string, an object, a complex, string or
+object array) raises :class:`~dlscratch.errors.DTypeError` naming the argument; NumPy
+alone would turn ``None`` into NaN (``sigmoid(None)`` was ``nan``). A ragged list
+raises :class:`~dlscratch.errors.ShapeError`.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dlscratch.errors import ShapeError
+from dlscratch.validation import as_real_array, check_real
 
 FloatArray = NDArray[np.floating[Any]]
 
@@ -37,9 +43,12 @@ __all__ = [
 ]
 
 
-def _as_float(x: ArrayLike) -> FloatArray:
-    """``x`` as an array, keeping float32/float64 and promoting the rest to float64."""
-    a = np.asarray(x)
+def _as_float(x: ArrayLike, name: str = "x") -> FloatArray:
+    """``x`` as an array, keeping float32/float64 and promoting the rest to float64.
+
+    Raises ``DTypeError`` for None, strings, objects and complex / string / object
+    arrays (NumPy would turn None into NaN), ``ShapeError`` for ragged lists."""
+    a = as_real_array(name, x)
     if not np.issubdtype(a.dtype, np.floating):
         a = a.astype(np.float64)
     return a
@@ -58,7 +67,7 @@ def step_function(x: ArrayLike) -> NDArray[np.int64]:
     The book's code ends with ``astype(np.int)``, which NumPy 1.24 removed; this one
     does not.
     """
-    return (np.asarray(x) > 0).astype(np.int64)
+    return (as_real_array("x", x) > 0).astype(np.int64)
 
 
 def sigmoid(x: ArrayLike) -> FloatArray:
@@ -137,6 +146,8 @@ def softmax(x: ArrayLike) -> FloatArray:
     a = _as_float(x)
     if a.ndim == 0:
         return np.ones_like(a)
+    if a.shape[-1] == 0:
+        raise ShapeError(f"x: expected at least one score along the last axis, got shape {a.shape}")
     e = np.exp(a - a.max(axis=-1, keepdims=True))
     e /= e.sum(axis=-1, keepdims=True)
     return e
@@ -154,7 +165,12 @@ def class_labels(t: NDArray[Any], y: FloatArray) -> NDArray[np.intp]:
 
     Raises:
         ShapeError: ``t`` fits neither form, or a label is outside [0, K-1].
+        DTypeError: ``t`` or ``y`` is not an array of real numbers.
     """
+    t = as_real_array("t", t)
+    y = as_real_array("y", y)
+    if y.ndim == 0 or y.shape[-1] == 0:
+        raise ShapeError(f"y: expected outputs of shape (..., K) with K >= 1, got shape {y.shape}")
     if t.size == y.size and t.shape[-1:] == y.shape[-1:] and y.ndim == t.ndim:
         return np.asarray(t.argmax(axis=-1), dtype=np.intp)
     if t.ndim == y.ndim and t.shape[-1:] == (1,) and t.shape[:-1] == y.shape[:-1]:
@@ -196,8 +212,8 @@ def sum_squares_error(y: ArrayLike, t: ArrayLike) -> float:
     Raises:
         ShapeError: if ``t`` fits neither form.
     """
-    ya = _as_float(y)
-    ta = np.asarray(t)
+    ya = _as_float(y, "y")
+    ta = as_real_array("t", t)
     if ta.shape != ya.shape:
         labels = class_labels(ta, ya)
         ta = np.eye(ya.shape[-1], dtype=ya.dtype)[labels]
@@ -220,6 +236,11 @@ def cross_entropy_error(y: ArrayLike, t: ArrayLike, delta: float = 1e-7) -> floa
     Natural log; ``delta`` keeps log(0) = -inf away. With ``t`` one-hot only the
     probability of the true class matters, so labels are used directly (book 4.2.4).
 
+    Unlike the book's code, each sample's term -log(y + delta) is clamped at 0: for a
+    perfect prediction (y = 1 at the true class) the book returns -log(1 + 1e-7) =
+    -1e-7, a negative cross-entropy, which cannot be. The clamp changes nothing for
+    y <= 1 - delta, so every value the book prints comes out the same.
+
     Args:
         y: probabilities (e.g. softmax output), ``(K,)`` for one sample or ``(N, K)``.
         t: one-hot targets of the shape of ``y``, or class labels ``()`` / ``(N,)``.
@@ -231,18 +252,34 @@ def cross_entropy_error(y: ArrayLike, t: ArrayLike, delta: float = 1e-7) -> floa
 
     Raises:
         ShapeError: if ``t`` fits neither form or a label is out of range.
+        ValueError: ``delta`` is not a finite number >= 0, or the probability of a true
+            class lies outside [0, 1].
+        DTypeError: ``y`` or ``t`` is not an array of real numbers.
 
     Derivative (paired with softmax): dE/da = (y - t) / N, see ``SoftmaxWithLoss``.
     """
-    ya = _as_float(y)
+    delta = check_real("delta", delta, 0.0, 1.0)
+    ya = _as_float(y, "y")
+    ta = as_real_array("t", t)
     if ya.ndim == 1:
         ya = ya.reshape(1, -1)
-        t = np.asarray(t).reshape(1, -1) if np.size(t) == ya.size else np.reshape(t, (1,))
-    ta = np.asarray(t)
+        if ta.size == ya.size:
+            ta = ta.reshape(1, -1)
+        elif ta.size == 1:
+            ta = ta.reshape(1)
+    if ya.ndim != 2:
+        raise ShapeError(f"y: expected probabilities (K,) or (N, K), got shape {np.shape(y)}")
     labels = class_labels(ta, ya)
     n = ya.shape[0]
+    if n == 0:
+        raise ShapeError(f"y: expected at least one sample, got shape {ya.shape}")
     picked = ya[np.arange(n), labels]
-    return float(-np.sum(np.log(picked + delta)) / n)
+    if np.any(picked < 0) or np.any(picked > 1 + 1e-6):
+        raise ValueError(
+            "y: expected probabilities in [0, 1] (e.g. softmax output); the true classes "
+            f"have values from {picked.min():g} to {picked.max():g}"
+        )
+    return float(np.sum(np.maximum(-np.log(picked + delta), 0.0)) / n)
 
 
 def softmax_loss(x: ArrayLike, t: ArrayLike) -> float:

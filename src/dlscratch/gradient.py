@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dlscratch.errors import DTypeError, PrecisionWarning
+from dlscratch.validation import as_real_array, check_has, check_real, check_size
 
 __all__ = [
     "GradientCheckRow",
@@ -47,9 +48,24 @@ def numerical_diff(f: Callable[[float], float], x: float, h: float = H) -> float
         The estimate as a Python float. For f(x) = 0.01x^2 + 0.1x it gives
         0.1999999999990898 at 5 and 0.2999999999986347 at 10 (exact: 0.2 and 0.3).
         The truncation error is O(h^2) and the rounding error about eps*|f|/h.
+
+    Raises:
+        TypeError: ``f`` is not callable, or ``x`` / ``h`` is not a real number.
+        ValueError: ``x`` is not finite, or ``h`` is not a finite number > 0.
     """
-    x = float(x)
+    _check_f(f)
+    x = check_real("x", x)
+    h = _check_h(h)
     return float((f(x + h) - f(x - h)) / (2 * h))
+
+
+def _check_f(f: Any) -> None:
+    if not callable(f):
+        raise TypeError(f"f: expected a function, got {f!r:.60} ({type(f).__name__})")
+
+
+def _check_h(h: Any) -> float:
+    return check_real("h", h, 0.0, low_inclusive=False)
 
 
 def _indices(shape: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
@@ -82,6 +98,8 @@ def numerical_gradient(
         DTypeError: if ``x`` is not a floating-point NumPy array. An integer array
             cannot hold x + h: the book's code silently truncates and returns
             [25000, 35000] instead of [6, 8] at (3, 4).
+        TypeError: ``f`` is not callable.
+        ValueError: ``h`` is not a finite number > 0.
 
     Warns:
         PrecisionWarning: ``x`` is float32 or float16, where h = 1e-4 is too coarse a
@@ -89,6 +107,8 @@ def numerical_gradient(
             third digit. Work in float64 (``dtype=np.float64``, the default of every
             network) for a meaningful result.
     """
+    _check_f(f)
+    h = _check_h(h)
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         given = type(x).__name__ if not isinstance(x, np.ndarray) else f"dtype {x.dtype}"
         raise DTypeError(
@@ -140,7 +160,8 @@ def gradient_descent(
         barely moves. :func:`gradient_descent_path` also returns the points visited.
 
     Raises:
-        ValueError: if ``step_num`` is negative.
+        ValueError: if ``step_num`` is negative or ``lr`` is not finite.
+        DTypeError: ``init_x`` is not an array of real numbers.
     """
     return gradient_descent_path(f, init_x, lr, step_num)[0]
 
@@ -160,11 +181,13 @@ def gradient_descent_path(
         before each update, float64 ``(step_num, *init_x.shape)``.
 
     Raises:
-        ValueError: if ``step_num`` is negative.
+        ValueError: if ``step_num`` is negative or ``lr`` is not finite.
+        DTypeError: ``init_x`` is not an array of real numbers.
     """
-    if step_num < 0:
-        raise ValueError(f"step_num: expected a count >= 0, got {step_num}")
-    x = np.array(init_x, dtype=np.float64)
+    _check_f(f)
+    step_num = check_size("step_num", step_num, 0)
+    lr = check_real("lr", lr)
+    x = np.array(as_real_array("init_x", init_x), dtype=np.float64)
     history = np.empty((step_num, *x.shape), dtype=np.float64)
     for i in range(step_num):
         history[i] = x
@@ -228,13 +251,14 @@ def gradient_check(
         differences are around 1e-10 or below.
 
     Raises:
-        TypeError: a network without ``t``.
+        TypeError: a network without ``t``, or neither a network nor a layer.
     """
     if not hasattr(network, "gradient") and hasattr(network, "backward"):
         return layer_gradient_check(network, x, dout)
     if t is None:
         raise TypeError("gradient_check: a network needs the targets t")
-    xa, ta = np.asarray(x), np.asarray(t)
+    check_has("network", network, "gradient", "numerical_gradient")
+    xa, ta = as_real_array("x", x), as_real_array("t", t)
     # Networks with dropout: both passes must draw the same masks.
     get_state = getattr(network, "random_state", None)
     state = get_state() if get_state is not None else None
@@ -275,8 +299,13 @@ def layer_gradient_check(
 
     Raises:
         ShapeError: from the layer, if x or dout does not fit it.
+        TypeError: ``layer`` has no ``forward`` / ``backward``.
+        DTypeError: ``x`` or ``dout`` is not an array of real numbers.
     """
-    x64 = np.array(x, dtype=np.float64)
+    check_has("layer", layer, "forward", "backward")
+    x64 = np.array(as_real_array("x", x), dtype=np.float64)
+    if dout is not None:
+        dout = as_real_array("dout", dout)
     names = [
         (p, g)
         for p, g in LAYER_PARAMS

@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from dlscratch.errors import ShapeError
 from dlscratch.functions import softmax
+from dlscratch.validation import as_real_array, check_has, check_size
 
 __all__ = ["probabilities", "top_classes"]
 
@@ -33,8 +34,11 @@ def probabilities(network: Any, images: ArrayLike) -> NDArray[np.float64]:
 
     Raises:
         ShapeError: images that are not 28x28.
+        DTypeError: images that are not real numbers.
+        TypeError: a network without ``predict``.
     """
-    x = np.asarray(images, dtype=np.float64)
+    check_has("network", network, "predict")
+    x = np.asarray(as_real_array("images", images), dtype=np.float64)
     if x.ndim == 2:
         x = x[np.newaxis]
     if x.ndim != 3 or x.shape[1:] != (28, 28):
@@ -54,7 +58,12 @@ def top_classes(probs: ArrayLike, k: int = 3) -> list[tuple[int, float]]:
 
     Returns:
         ``[(class, probability), ...]`` with Python ints and floats.
+
+    Raises:
+        DTypeError: ``probs`` is not real numbers.
+        ValueError: ``k`` is not an integer >= 1.
     """
-    p = np.asarray(probs, dtype=np.float64).ravel()
+    k = check_size("k", k)
+    p = np.asarray(as_real_array("probs", probs), dtype=np.float64).ravel()
     order = np.argsort(-p, kind="stable")[:k]
     return [(int(c), float(p[c])) for c in order]

@@ -45,12 +45,17 @@ from numpy.typing import ArrayLike, NDArray
 from dlscratch.errors import ShapeError
 from dlscratch.functions import class_labels, sigmoid
 from dlscratch.validation import (
+    as_real_array,
     as_rows,
     check_dout,
     check_images,
     check_pad,
+    check_pool_pad,
     check_positive,
+    check_real,
     check_saved,
+    check_seed,
+    pool_pad_value,
     window_output_hw,
     window_output_size,
 )
@@ -203,6 +208,7 @@ class Affine:
     """
 
     def __init__(self, W: Array, b: Array) -> None:
+        W, b = as_real_array("W", W), as_real_array("b", b)
         if np.ndim(W) != 2:
             raise ShapeError(f"Affine: W must be 2-D (D, M); got shape {np.shape(W)}")
         if np.shape(b) != (np.shape(W)[1],):
@@ -327,6 +333,8 @@ class Dropout:
 
     Raises:
         ValueError: for a ratio outside [0, 1), or both ``seed`` and ``rng``.
+        TypeError: a ratio that is not a number, or a seed that is not None, an int
+            >= 0 or a Generator.
     """
 
     def __init__(
@@ -336,8 +344,11 @@ class Dropout:
         *,
         rng: np.random.Generator | None = None,
     ) -> None:
-        if not 0.0 <= dropout_ratio < 1.0:
+        ratio = check_real("dropout_ratio", dropout_ratio, 0.0, 1.0)
+        if ratio == 1.0:
             raise ValueError(f"dropout_ratio: expected a number in [0, 1), got {dropout_ratio}")
+        check_seed("seed", seed)
+        check_seed("rng", rng)
         if seed is not None and rng is not None:
             raise ValueError("Dropout: give seed or rng, not both")
         self.dropout_ratio = float(dropout_ratio)
@@ -408,6 +419,8 @@ class BatchNormalization:
         running_mean: Array | None = None,
         running_var: Array | None = None,
     ) -> None:
+        gamma, beta = as_real_array("gamma", gamma), as_real_array("beta", beta)
+        momentum = check_real("momentum", momentum, 0.0, 1.0)
         if np.size(beta) != np.size(gamma):
             raise ShapeError(
                 f"BatchNormalization: beta must have gamma's {np.size(gamma)} elements; "
@@ -638,6 +651,7 @@ class Convolution:
     """
 
     def __init__(self, W: Array, b: ArrayLike, stride: int = 1, pad: int = 0) -> None:
+        W, b = as_real_array("W", W), as_real_array("b", b)
         if np.ndim(W) != 4:
             raise ShapeError(f"Convolution: W must be 4-D (FN, C, FH, FW); got shape {np.shape(W)}")
         if np.shape(b) not in ((), (np.shape(W)[0],)):
@@ -719,7 +733,10 @@ class Pooling:
 
     Raises:
         ShapeError: for x not 4-D or sizes that do not tile exactly.
-        ValueError: for stride None with a non-square pool, or bad sizes.
+        ValueError: for stride None with a non-square pool, or bad sizes, or
+            ``pad`` >= the pool size (a window would hold padding only, and output
+            -inf; the book's code would output 0 there).
+        DTypeError: x is not real-valued (bool input is pooled as logical "or").
     """
 
     def __init__(self, pool_h: int, pool_w: int, stride: int | None = None, pad: int = 0) -> None:
@@ -733,7 +750,7 @@ class Pooling:
                 )
             stride = pool_h
         check_positive("stride", stride)
-        check_pad(pad)
+        check_pool_pad(pool_h, pool_w, pad)
         self.pool_h = pool_h
         self.pool_w = pool_w
         self.stride = stride
@@ -747,8 +764,7 @@ class Pooling:
         N, C, H, W = x.shape
         ph, pw, s, p = self.pool_h, self.pool_w, self.stride, self.pad
         out_h, out_w = window_output_hw("Pooling", H, W, ph, pw, s, p)
-        lowest = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        xp = np.pad(x, [(0, 0), (0, 0), (p, p), (p, p)], constant_values=lowest)
+        xp = np.pad(x, [(0, 0), (0, 0), (p, p), (p, p)], constant_values=pool_pad_value(x))
 
         col = im2col(xp, ph, pw, s, 0).reshape(-1, ph * pw)
         arg_max = np.argmax(col, axis=1)

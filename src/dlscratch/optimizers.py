@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dlscratch.errors import DlscratchError, DTypeError, ShapeError
+from dlscratch.validation import as_real_array, check_mapping
 
 # The book's `from common.X import *` also hands the script `np` (its modules have no
 # __all__), and some of its scripts use np without importing it: export it too.
@@ -132,7 +133,9 @@ def _checked_grads(
             raise MissingGradientError(
                 f"grads: no entry {key!r} for params[{key!r}]; grads has {sorted(grads)}"
             )
-        grad = np.asarray(grads[key])
+        grad = grads[key]
+        if not isinstance(grad, np.ndarray):  # numbers and lists (arrays: checked below)
+            grad = as_real_array(f"grads[{key!r}]", grad)
         if grad.shape != param.shape:
             raise ShapeError(
                 f"grads[{key!r}]: expected shape {param.shape} (that of params[{key!r}]), "
@@ -186,9 +189,12 @@ class Optimizer(ABC):
             DTypeError: a parameter is not a floating-point NumPy array, or a gradient
                 is not real-valued.
             ValueError: a parameter is read-only.
+            TypeError: ``params`` or ``grads`` is not a dict (e.g. a list of arrays).
 
         Nothing is changed when one of these is raised for a wrong argument.
         """
+        check_mapping("params", params)
+        check_mapping("grads", grads)
         numbers = [
             k
             for k, v in params.items()

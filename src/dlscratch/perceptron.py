@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dlscratch.errors import ShapeError
+from dlscratch.validation import as_real_array, check_real
 
 __all__ = ["AND", "NAND", "OR", "XOR", "Perceptron", "truth_table"]
 
@@ -33,17 +34,17 @@ class Perceptron:
     """
 
     def __init__(self, weights: ArrayLike, bias: float) -> None:
-        self.weights = np.asarray(weights, dtype=np.float64)
+        self.weights = np.asarray(as_real_array("weights", weights), dtype=np.float64)
         if self.weights.ndim != 1:
             raise ShapeError(f"weights: expected a 1-D vector, got shape {self.weights.shape}")
-        self.bias = float(bias)
+        self.bias = check_real("bias", bias)
 
     def __repr__(self) -> str:
         return f"Perceptron(weights={self.weights.tolist()}, bias={self.bias})"
 
     def pre_activation(self, x: ArrayLike) -> NDArray[np.float64] | float:
         """The weighted sum w·x + b before the step, ``(N,)`` for a batch, else a float."""
-        xa = np.asarray(x, dtype=np.float64)
+        xa = np.asarray(as_real_array("x", x), dtype=np.float64)
         if xa.ndim not in (1, 2) or xa.shape[-1] != self.weights.shape[0]:
             raise ShapeError(
                 f"x: expected shape ({self.weights.shape[0]},) or "
@@ -56,7 +57,17 @@ class Perceptron:
         # AND(x1, x2) as the book writes it, or AND(x) with x of shape (d,) or (N, d).
         if not inputs:
             raise TypeError("a gate takes its inputs: gate(x1, x2), or gate(x) with x (d,)/(N, d)")
-        x = inputs[0] if len(inputs) == 1 else np.stack(np.broadcast_arrays(*inputs), axis=-1)
+        arrays = [as_real_array(f"x{i + 1}", v) for i, v in enumerate(inputs)]
+        if len(arrays) == 1:
+            x = arrays[0]
+        else:
+            try:
+                x = np.stack(np.broadcast_arrays(*arrays), axis=-1)
+            except ValueError:
+                raise ShapeError(
+                    "gate inputs: expected numbers or arrays of one shape, got shapes "
+                    + ", ".join(str(a.shape) for a in arrays)
+                ) from None
         a = self.pre_activation(x)
         if isinstance(a, float):
             return int(a > 0)

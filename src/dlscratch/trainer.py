@@ -45,6 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 from dlscratch.errors import ShapeError, TrainingDivergedError
 from dlscratch.networks.base import Network
 from dlscratch.optimizers import Optimizer, get_optimizer
+from dlscratch.validation import as_real_array, check_has, check_real, check_seed, check_size
 
 __all__ = [
     "DIVERGENCE_WINDOW",
@@ -281,6 +282,9 @@ class Trainer:
 
     Raises:
         ShapeError, ValueError: bad data shapes or settings (at construction).
+        TypeError, DTypeError: at construction, a network without ``predict`` /
+            ``loss`` / ``accuracy`` / ``gradient``, an optimizer that is neither a name
+            nor an :class:`Optimizer`, data that is not real numbers, a bad seed.
         TrainingDivergedError: from :meth:`train`, when training diverges (see
             :meth:`train_step`).
         TrainingInterrupted: from :meth:`train`, on Ctrl-C (at the end of a step).
@@ -311,13 +315,46 @@ class Trainer:
         lr_decay: float = 1.0,
         divergence_factor: float | None = 3.0,
     ) -> None:
+        check_has("network", network, "predict", "loss", "accuracy")
+        if grad not in ("backprop", "numerical"):
+            raise ValueError(f"grad: expected 'backprop' or 'numerical', got {grad!r}")
+        check_has("network", network, "gradient" if grad == "backprop" else "numerical_gradient")
+        if not isinstance(optimizer, (str, Optimizer)):
+            raise TypeError(
+                "optimizer: expected a name such as 'sgd' or 'adam', or an Optimizer "
+                f"instance, got {optimizer!r:.60} ({type(optimizer).__name__})"
+            )
+        if optimizer_param is not None and not isinstance(optimizer_param, Mapping):
+            raise TypeError(
+                "optimizer_param: expected a dict such as {'lr': 0.01}, got "
+                f"{optimizer_param!r:.60}"
+            )
+        if on_epoch is not None and not callable(on_epoch):
+            raise TypeError(f"on_epoch: expected a function or None, got {on_epoch!r:.60}")
+        check_seed("seed", seed)
+        mini_batch_size = check_size("mini_batch_size", mini_batch_size)
+        for opt_name, opt_value in (
+            ("eval_batch_size", eval_batch_size),
+            ("evaluate_sample_num_per_epoch", evaluate_sample_num_per_epoch),
+            ("train_eval_samples", train_eval_samples),
+        ):
+            if opt_value is not None:
+                check_size(opt_name, opt_value)
         self.network = network
-        self.x_train, self.t_train = np.asarray(x_train), np.asarray(t_train)
-        self.x_test, self.t_test = np.asarray(x_test), np.asarray(t_test)
+        self.x_train, self.t_train = (
+            as_real_array("x_train", x_train),
+            as_real_array("t_train", t_train),
+        )
+        self.x_test, self.t_test = as_real_array("x_test", x_test), as_real_array("t_test", t_test)
         for name, x, t in (
             ("train", self.x_train, self.t_train),
             ("test", self.x_test, self.t_test),
         ):
+            if x.ndim == 0 or t.ndim == 0:
+                raise ShapeError(
+                    f"{name} set: expected arrays with samples along axis 0, got x of shape "
+                    f"{x.shape} and t of shape {t.shape}"
+                )
             if x.shape[0] != t.shape[0]:
                 raise ShapeError(f"{name} set: x has {x.shape[0]} samples but t has {t.shape[0]}")
         n = self.x_train.shape[0]
@@ -331,26 +368,22 @@ class Trainer:
                 f"checkpoint_dir: checkpoints need one of dlscratch's networks; got a "
                 f"{type(network).__name__}"
             )
-        if grad not in ("backprop", "numerical"):
-            raise ValueError(f"grad: expected 'backprop' or 'numerical', got {grad!r}")
         self.batch_size = int(mini_batch_size)
         self.iter_per_epoch = max(n // self.batch_size, 1)
         if iters is not None:
-            if iters < 1:
-                raise ValueError(f"iters: expected a positive count, got {iters}")
-            self.max_iter = int(iters)
+            self.max_iter = check_size("iters", iters)
         else:
-            if epochs < 1:
-                raise ValueError(f"epochs: expected a positive count, got {epochs}")
-            self.max_iter = int(epochs) * self.iter_per_epoch
+            self.max_iter = check_size("epochs", epochs) * self.iter_per_epoch
         self.epochs = math.ceil(self.max_iter / self.iter_per_epoch)
         if isinstance(optimizer, str):
             self.optimizer: Optimizer = get_optimizer(optimizer, **dict(optimizer_param or {}))
         else:
             self.optimizer = optimizer
-        if not 0 < lr_decay <= 1:
+        if not 0 < check_real("lr_decay", lr_decay) <= 1:
             raise ValueError(f"lr_decay: expected a factor in (0, 1], got {lr_decay}")
         self.lr_decay = float(lr_decay)
+        if divergence_factor is not None:
+            check_real("divergence_factor", divergence_factor)
         if divergence_factor is not None and not divergence_factor > 1:
             raise ValueError(
                 f"divergence_factor: expected a factor above 1 (or None), got {divergence_factor}"

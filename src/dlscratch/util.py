@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from dlscratch.errors import ShapeError
 from dlscratch.layers import col2im, conv_output_size, im2col
+from dlscratch.validation import as_real_array, check_seed, check_size
 
 # The book's `from common.X import *` also hands the script `np` (its modules have no
 # __all__), and some of its scripts use np without importing it: export it too.
@@ -47,8 +48,11 @@ def shuffle_dataset(
 
     Raises:
         ShapeError: ``x`` and ``t`` differ in length.
+        DTypeError: ``x`` or ``t`` is not an array of real numbers.
+        TypeError: ``seed`` is not None, an int >= 0 or a Generator.
     """
-    xa, ta = np.asarray(x), np.asarray(t)
+    xa, ta = as_real_array("x", x), as_real_array("t", t)
+    check_seed("seed", seed)
     if xa.ndim == 0 or ta.ndim == 0 or xa.shape[0] != ta.shape[0]:
         raise ShapeError(
             f"x and t: expected the same number of samples (axis 0), got shapes "
@@ -76,14 +80,13 @@ def smooth_curve(x: ArrayLike, window_len: int = 11) -> Array:
 
     Raises:
         ShapeError: ``x`` is not 1-D.
-        ValueError: ``window_len`` < 1.
+        ValueError: ``window_len`` is not an integer >= 1.
+        DTypeError: ``x`` is not real numbers.
     """
-    a = np.asarray(x, dtype=np.float64)
+    a = np.asarray(as_real_array("x", x), dtype=np.float64)
     if a.ndim != 1:
         raise ShapeError(f"x: expected a 1-D curve, got shape {a.shape}")
-    if window_len < 1:
-        raise ValueError(f"window_len: expected a positive length, got {window_len}")
-    n = min(int(window_len), a.size)
+    n = min(check_size("window_len", window_len), a.size)
     if n % 2 == 0:
         n -= 1
     if n < 3:

@@ -14,30 +14,49 @@ the argument, what was expected and what was given:
 - :func:`check_images`, :func:`as_rows`: the input of a layer (``ShapeError``).
 - :func:`check_saved`, :func:`check_dout`: what ``backward`` needs (``RuntimeError``
   when ``forward`` has not run, ``ShapeError`` for a ``dout`` of the wrong shape).
+- :func:`as_real_array`: any array argument of a public function: refuses None,
+  strings, objects, ragged lists and non-numeric dtypes (``DTypeError`` /
+  ``ShapeError``) instead of letting NumPy turn them into NaN or its own message.
+- :func:`check_real`, :func:`check_size`, :func:`check_seed`, :func:`check_mapping`,
+  :func:`check_has`: numbers, sizes, seeds, dicts and duck-typed objects.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from dlscratch.errors import ShapeError
+from dlscratch.errors import DTypeError, ShapeError
 
 __all__ = [
+    "as_real_array",
     "as_rows",
     "check_dout",
+    "check_has",
     "check_images",
+    "check_mapping",
     "check_pad",
+    "check_pool_pad",
     "check_positive",
+    "check_real",
     "check_saved",
+    "check_seed",
+    "check_size",
     "is_int",
+    "pool_pad_value",
     "window_output_hw",
     "window_output_size",
 ]
 
 Array = NDArray[Any]
+
+MAX_SIZE = 2**31 - 1
+"""The largest size, stride or pad the checks accept: larger ones cannot be an array
+axis that fits in memory anyway, and NumPy would answer with an overflow message."""
 
 
 def is_int(value: object) -> bool:
@@ -47,14 +66,165 @@ def is_int(value: object) -> bool:
 
 def check_positive(name: str, value: int) -> None:
     """Raise ``ValueError`` unless ``value`` is an int >= 1."""
-    if not is_int(value) or value < 1:
+    if not is_int(value) or not 1 <= value <= MAX_SIZE:
         raise ValueError(f"{name}: expected an int >= 1, got {value!r}")
+
+
+def describe(value: Any) -> str:
+    """A short description of ``value`` for a message: ``None``, ``'abc' (str)``,
+    ``an array of dtype <U1 and shape (2,)``."""
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype} and shape {value.shape}"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return text if value is None else f"{text} ({type(value).__name__})"
+
+
+def as_real_array(name: str, x: Any, kinds: str = "biuf") -> Array:
+    """``x`` as a NumPy array of real numbers (no copy for an array).
+
+    Accepts arrays, NumPy and Python numbers and (nested, rectangular) lists of them.
+    ``kinds`` lists the accepted ``dtype.kind`` codes: by default booleans, integers
+    and floats (``"f"``: floats only; ``"iu"``: integers only).
+
+    Raises:
+        DTypeError: None, a string, a dict, any other object, or an array of another
+            kind (complex, strings, objects, datetimes): NumPy would make NaN of None,
+            or fail later with a message of its own.
+        ShapeError: a ragged list such as ``[1, [2, 3]]``.
+    """
+    if isinstance(x, np.ndarray):
+        a = x
+    else:
+        if x is None or isinstance(x, (str, bytes, Mapping, set)):
+            raise DTypeError(f"{name}: expected an array of real numbers, got {describe(x)}")
+        try:
+            a = np.asarray(x)
+        except (ValueError, TypeError):
+            raise ShapeError(
+                f"{name}: expected a rectangular array of real numbers, got a ragged "
+                f"{type(x).__name__}: {describe(x)}"
+            ) from None
+    if a.dtype.kind not in kinds:
+        wanted = {"f": "floating-point", "iu": "integer"}.get(kinds, "real-valued")
+        raise DTypeError(
+            f"{name}: expected a {wanted} array, got "
+            + (describe(x) if not isinstance(x, np.ndarray) else f"dtype {a.dtype}")
+        )
+    return a
+
+
+def check_real(
+    name: str,
+    value: Any,
+    low: float = -math.inf,
+    high: float = math.inf,
+    *,
+    low_inclusive: bool = True,
+) -> float:
+    """``value`` as a Python float, checked to be a finite real number in range.
+
+    Raises:
+        TypeError: not a real number (None, a string, a bool, an array of size > 1).
+        ValueError: NaN, infinite, or outside [low, high] ((low, high] when
+            ``low_inclusive`` is False).
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"{name}: expected a real number, got {describe(value)}")
+    v = float(value)
+    above = v >= low if low_inclusive else v > low
+    if not (math.isfinite(v) and above and v <= high):
+        lo = "[" if low_inclusive else "("
+        raise ValueError(
+            f"{name}: expected a finite number in {lo}{low:g}, {high:g}], got {value!r}"
+        )
+    return v
+
+
+def check_size(name: str, value: Any, minimum: int = 1) -> int:
+    """``value`` as a Python int in [minimum, 2**31 - 1] (a whole float such as 50.0 is
+    accepted, as JSON files and the book's arithmetic produce them).
+
+    Raises:
+        ValueError: not a whole number in that range (including NaN, inf, bool, None).
+    """
+    ok = not isinstance(value, (bool, np.bool_)) and isinstance(
+        value, (int, float, np.integer, np.floating)
+    )
+    if ok and not (math.isfinite(value) and value == int(value) and value >= minimum):
+        ok = False
+    if not ok:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {describe(value)}")
+    if value > MAX_SIZE:
+        raise ValueError(f"{name}: expected an integer <= {MAX_SIZE}, got {value!r}")
+    return int(value)
+
+
+def check_seed(name: str, seed: Any) -> None:
+    """Raise ``TypeError`` unless ``seed`` is None, an int >= 0 or a ``numpy.random.Generator``."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return
+    if not is_int(seed) or seed < 0:
+        raise TypeError(
+            f"{name}: expected None, an int >= 0 or a numpy.random.Generator, got {describe(seed)}"
+        )
+
+
+def check_mapping(name: str, value: Any) -> Mapping[Any, Any]:
+    """Raise ``TypeError`` unless ``value`` is a dict-like mapping (name -> array)."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name}: expected a dict of name -> array, got {describe(value)}")
+    return value
+
+
+def check_has(name: str, value: Any, *methods: str) -> None:
+    """Raise ``TypeError`` unless ``value`` has every method in ``methods`` (duck typing:
+    a network needs ``predict``, a layer ``forward`` and ``backward``...)."""
+    missing = [m for m in methods if not callable(getattr(value, m, None))]
+    if missing:
+        raise TypeError(
+            f"{name}: expected an object with {', '.join(m + '()' for m in methods)}, "
+            f"got {describe(value)} (no {', '.join(missing)})"
+        )
 
 
 def check_pad(pad: int) -> None:
     """Raise ``ValueError`` unless ``pad`` is an int >= 0."""
-    if not is_int(pad) or pad < 0:
+    if not is_int(pad) or not 0 <= pad <= MAX_SIZE:
         raise ValueError(f"pad: expected an int >= 0, got {pad!r}")
+
+
+def check_pool_pad(pool_h: int, pool_w: int, pad: int) -> None:
+    """Raise ``ValueError`` unless 0 <= pad < pool_h and pad < pool_w: a larger pad
+    makes windows that hold padding only, whose maximum is the pad value (-inf)."""
+    check_pad(pad)
+    if pad >= pool_h or pad >= pool_w:
+        raise ValueError(
+            f"pad: expected less than the pool size {pool_h}x{pool_w} (else some windows "
+            f"hold padding only and output -inf), got {pad}"
+        )
+
+
+def pool_pad_value(x: Array) -> Any:
+    """The value max pooling pads ``x`` with: the lowest of its dtype (-inf for floats,
+    False for booleans), so that padding never wins a window.
+
+    Raises:
+        DTypeError: x is not real-valued (complex, strings, objects).
+    """
+    kind = x.dtype.kind
+    if kind == "f":
+        return -np.inf
+    if kind in "iu":
+        return np.iinfo(x.dtype).min
+    if kind == "b":
+        return False
+    raise DTypeError(f"Pooling: x must be a real-valued array, got dtype {x.dtype}")
 
 
 def window_output_size(size: int, filter_size: int, stride: int, pad: int) -> int | None:

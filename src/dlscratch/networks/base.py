@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from dlscratch import gradient as _gradient
 from dlscratch.errors import ModelFileError, ShapeError
 from dlscratch.layers import BatchNormalization, Dropout, SoftmaxWithLoss
+from dlscratch.validation import as_real_array, check_seed, check_size
 
 __all__ = [
     "LayeredNetwork",
@@ -51,7 +52,11 @@ def weight_generator(seed: int | None) -> Any:
     ``np.random.default_rng(seed)`` for a seed. For ``None``, NumPy's global generator,
     as the book's ``np.random.randn`` does: ``np.random.seed(0)`` before building a
     network then reproduces it, and draws the very weights of the book's code.
+
+    Raises:
+        TypeError: ``seed`` is not None, an int >= 0 or a Generator.
     """
+    check_seed("seed", seed)
     return np.random if seed is None else np.random.default_rng(seed)
 
 
@@ -227,8 +232,11 @@ class Network:
         return self
 
     def _input(self, x: ArrayLike) -> Array:
-        """``x`` as an array in the network's dtype (no copy if it already is one)."""
-        return np.asarray(x, dtype=self.dtype)
+        """``x`` as an array in the network's dtype (no copy if it already is one).
+
+        The check of the public methods (predict, loss, gradient, accuracy): x must be
+        real numbers (``DTypeError`` for None, strings, objects, complex...)."""
+        return np.asarray(as_real_array("x", x), dtype=self.dtype)
 
     def accuracy(self, x: ArrayLike, t: ArrayLike, batch_size: int | None = None) -> float:
         """Fraction of samples whose arg-max prediction equals the label (book 3.6.3).
@@ -243,15 +251,28 @@ class Network:
                 and is slower.
 
         Returns:
-            Accuracy in [0, 1] as a Python float.
+            Accuracy in [0, 1] as a Python float (0.0 for no samples).
+
+        Raises:
+            ShapeError: x is a scalar, or t is not N labels (N,) / (N, 1) or one-hot
+                (N, K) for the N samples of x.
+            DTypeError: x or t is not an array of real numbers.
+            ValueError: batch_size is not None or an int >= 1.
         """
-        xa = np.asarray(x)
-        ta = np.asarray(t)
+        xa = as_real_array("x", x)
+        ta = as_real_array("t", t)
+        if batch_size is not None:
+            batch_size = check_size("batch_size", batch_size)
+        if xa.ndim == 0:
+            raise ShapeError("x: expected a batch of samples (N, ...), got a scalar")
         if ta.ndim == 2 and ta.shape[1] == 1:
             ta = ta[:, 0]  # labels as a column
-        labels = ta.argmax(axis=1) if ta.ndim == 2 else ta
-        if labels.shape[0] != xa.shape[0]:
-            raise ShapeError(f"t: expected {xa.shape[0]} labels to match x, got shape {ta.shape}")
+        labels = ta.argmax(axis=1) if ta.ndim == 2 and ta.shape[1] > 0 else ta
+        if labels.ndim != 1 or labels.shape[0] != xa.shape[0]:
+            raise ShapeError(
+                f"t: expected {xa.shape[0]} labels (N,) or one-hot rows (N, K) to match x "
+                f"{xa.shape}, got shape {ta.shape}"
+            )
         correct = 0
         for sl in _iter_batches(xa.shape[0], batch_size or self.eval_batch_size):
             y = self.predict(xa[sl], train_flg=False)

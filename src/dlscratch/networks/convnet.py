@@ -25,6 +25,7 @@ from dlscratch.networks.base import (
     weight_generator,
     weight_std,
 )
+from dlscratch.validation import as_real_array, check_mapping, check_size, describe
 
 __all__ = ["DeepConvNet", "SimpleConvNet"]
 
@@ -32,10 +33,24 @@ _DEFAULT_CONV = {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1}
 
 
 def _conv_param(p: Mapping[str, Any]) -> dict[str, int]:
+    check_mapping("conv_param", p)
     missing = {"filter_num", "filter_size", "pad", "stride"} - set(p)
     if missing:
         raise ValueError(f"conv_param: missing {sorted(missing)} in {dict(p)}")
-    return {k: int(p[k]) for k in ("filter_num", "filter_size", "pad", "stride")}
+    return {
+        k: check_size(f"conv_param[{k!r}]", p[k], 0 if k == "pad" else 1)
+        for k in ("filter_num", "filter_size", "pad", "stride")
+    }
+
+
+def _input_dim(input_dim: Any) -> tuple[int, int, int]:
+    """``input_dim`` as (C, H, W), each an int >= 1."""
+    if isinstance(input_dim, (str, bytes)) or not hasattr(input_dim, "__len__"):
+        raise TypeError(f"input_dim: expected (C, H, W), got {describe(input_dim)}")
+    if len(input_dim) != 3:
+        raise ValueError(f"input_dim: expected 3 sizes (C, H, W), got {describe(input_dim)}")
+    c, h, w = (check_size("input_dim", v) for v in input_dim)
+    return c, h, w
 
 
 class _ConvNetMixin(LayeredNetwork):
@@ -45,7 +60,7 @@ class _ConvNetMixin(LayeredNetwork):
     _config: dict[str, Any]
 
     def _input(self, x: ArrayLike) -> Any:
-        xa = np.asarray(x, dtype=self.dtype)
+        xa = np.asarray(as_real_array("x", x), dtype=self.dtype)
         if xa.ndim == 2 and xa.shape[1] == int(np.prod(self.input_dim)):
             xa = xa.reshape(-1, *self.input_dim)  # flat MNIST rows are accepted too
         elif xa.ndim == 3 and xa.shape == self.input_dim:
@@ -108,7 +123,9 @@ class SimpleConvNet(_ConvNetMixin):
         dtype: DTypeLike = np.float64,
     ) -> None:
         super().__init__()
-        c, h, w = (int(v) for v in input_dim)
+        c, h, w = _input_dim(input_dim)
+        hidden_size = check_size("hidden_size", hidden_size)
+        output_size = check_size("output_size", output_size)
         self.input_dim = (c, h, w)
         cp = _conv_param(conv_param or _DEFAULT_CONV)
         fn, fs = cp["filter_num"], cp["filter_size"]
@@ -205,7 +222,9 @@ class DeepConvNet(_ConvNetMixin):
         dtype: DTypeLike = np.float64,
     ) -> None:
         super().__init__()
-        c, h, w = (int(v) for v in input_dim)
+        c, h, w = _input_dim(input_dim)
+        hidden_size = check_size("hidden_size", hidden_size)
+        output_size = check_size("output_size", output_size)
         self.input_dim = (c, h, w)
         convs = [
             _conv_param(p)

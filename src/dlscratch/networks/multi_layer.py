@@ -80,6 +80,11 @@ class MultiLayerNet(LayeredNetwork):
             )
         if not weight_decay_lambda >= 0:
             raise ValueError(f"weight_decay_lambda: expected >= 0, got {weight_decay_lambda}")
+        if isinstance(hidden_size_list, (str, bytes)) or not hasattr(hidden_size_list, "__iter__"):
+            raise TypeError(
+                "hidden_size_list: expected a list of layer sizes such as [100, 100], "
+                f"got {hidden_size_list!r:.60}"
+            )
         sizes = [_check_size("input_size", input_size)]
         sizes += [_check_size("hidden_size_list", h) for h in hidden_size_list]
         sizes += [_check_size("output_size", output_size)]

@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from dlscratch.errors import ShapeError
 from dlscratch.functions import cross_entropy_error, softmax
 from dlscratch.networks.base import Network, weight_generator
+from dlscratch.validation import as_real_array
 
 __all__ = ["SimpleNet", "simpleNet"]
 
@@ -38,7 +39,7 @@ class SimpleNet(Network):
         if W is None:
             w = weight_generator(seed).standard_normal((2, 3))
         else:
-            w = np.array(W, dtype=np.float64)
+            w = np.array(as_real_array("W", W), dtype=np.float64)
         if w.ndim != 2:
             raise ShapeError(f"W: expected a 2-D weight matrix, got shape {w.shape}")
         self.params = {"W": w}
@@ -61,7 +62,13 @@ class SimpleNet(Network):
 
     def predict(self, x: ArrayLike, train_flg: bool = False) -> NDArray[Any]:
         """Scores z = x @ W: ``(3,)`` for one sample ``(2,)``, or ``(N, 3)``."""
-        return np.asarray(x, dtype=np.float64) @ self.W
+        xa = as_real_array("x", x)
+        if xa.ndim == 0 or xa.shape[-1] != self.W.shape[0]:
+            raise ShapeError(
+                f"x: expected ({self.W.shape[0]},) or (N, {self.W.shape[0]}) to match W "
+                f"{self.W.shape}, got shape {xa.shape}"
+            )
+        return np.asarray(xa, dtype=np.float64) @ self.W
 
     def loss(self, x: ArrayLike, t: ArrayLike, train_flg: bool = True) -> float:
         """Cross-entropy of softmax(x @ W) against ``t`` (one-hot or label)."""

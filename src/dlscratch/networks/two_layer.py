@@ -9,6 +9,7 @@ from numpy.typing import DTypeLike
 
 from dlscratch.layers import Affine, Relu, Sigmoid
 from dlscratch.networks.base import LayeredNetwork, resolve_dtype, weight_generator, weight_std
+from dlscratch.validation import check_size
 
 __all__ = ["ACTIVATIONS", "TwoLayerNet"]
 
@@ -16,9 +17,8 @@ ACTIVATIONS = {"relu": Relu, "sigmoid": Sigmoid}
 
 
 def _check_size(name: str, value: int) -> int:
-    if int(value) != value or value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
+    """``value`` as an int >= 1 (``ValueError`` naming ``name`` otherwise, inf and NaN too)."""
+    return check_size(name, value)
 
 
 class TwoLayerNet(LayeredNetwork):
