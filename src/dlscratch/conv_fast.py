@@ -36,11 +36,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dlscratch.errors import ShapeError
+from dlscratch.layers import Pooling
 from dlscratch.validation import (
     as_real_array,
     check_images,
     check_pad,
-    check_pool_pad,
     check_positive,
     pool_pad_value,
     window_output_hw,
@@ -191,7 +191,7 @@ class FastConvolution:
         return _unpad_to_nchw(img, self.pad)
 
 
-class FastPooling:
+class FastPooling(Pooling):
     """:class:`dlscratch.layers.Pooling` by strided views (see the module).
 
     Forward: out = the elementwise maximum of the pool_h*pool_w views
@@ -215,27 +215,9 @@ class FastPooling:
         ShapeError: sizes that do not tile (in forward).
     """
 
-    def __init__(self, pool_h: int, pool_w: int, stride: int | None = None, pad: int = 0) -> None:
-        check_positive("pool_h", pool_h)
-        check_positive("pool_w", pool_w)
-        if stride is None:
-            if pool_h != pool_w:
-                raise ValueError(
-                    f"Pooling: stride=None means stride = pool size, which is ambiguous for "
-                    f"a {pool_h}x{pool_w} pool; give stride explicitly"
-                )
-            stride = pool_h
-        check_positive("stride", stride)
-        check_pool_pad(pool_h, pool_w, pad)
-        self.pool_h = pool_h
-        self.pool_w = pool_w
-        self.stride = stride
-        self.pad = pad
-        # saved by forward for backward (arrays; None until then)
-        self.x: Any = None
-        self.arg_max: Any = None
+    # The constructor (its checks and attributes) is Pooling's.
 
-    def forward(self, x: Array, train_flg: bool = True) -> Array:
+    def forward(self, x: ArrayLike, train_flg: bool = True) -> Array:
         x = check_images("Pooling", x)
         H, W = x.shape[2:]
         p = self.pad
