@@ -50,9 +50,11 @@ def _weights(args: argparse.Namespace) -> str:
     folder = os.environ.get("DLSCRATCH_BOOK_WEIGHTS")
     if folder and (Path(folder) / DEFAULT_WEIGHTS).is_file():
         return str(Path(folder) / DEFAULT_WEIGHTS)
+    where = f"{folder}/{DEFAULT_WEIGHTS} does not exist" if folder else "it is not set"
     raise DlscratchError(
         "--weights: which network? Give a model file (.npz) or one of the book's .pkl "
-        f"files (default: $DLSCRATCH_BOOK_WEIGHTS/{DEFAULT_WEIGHTS}, not found)"
+        "files; without --weights, the book's DeepConvNet is read from "
+        f"$DLSCRATCH_BOOK_WEIGHTS/{DEFAULT_WEIGHTS}, but {where}"
     )
 
 
@@ -66,6 +68,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from dlscratch.datasets.handwriting import load_image, preprocess_digit
     from dlscratch.inference import probabilities, top_classes
 
+    if args.show and args.json:
+        raise DlscratchError("--show draws for a person and --json writes for a program: use one")
     weights = _weights(args)
     net = network_from_file(weights, args.model, args.dtype, "--weights")
     files = image_files(args.images)
@@ -145,7 +149,9 @@ def add_parsers(sub: argparse._SubParsersAction, data_parent: argparse.ArgumentP
         "--top", type=int, default=3, choices=range(1, 11), metavar="K",
         help="how many classes to print (default 3)",
     )  # fmt: skip
-    p.add_argument("--show", action="store_true", help="draw the 28x28 the network saw")
+    p.add_argument(
+        "--show", action="store_true", help="draw the 28x28 the network saw (not with --json)"
+    )
     p.add_argument(
         "-o",
         "--output",

@@ -63,8 +63,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     (x_train, t_train), _ = load_mnist(args)
     out(
         f"random search: {args.trials} trials, lr 10^U(-6,-2), weight decay 10^U(-8,-4); "
-        f"784-100x5-10, SGD, batch 100, {args.epochs} epochs each; {_where(args, n_jobs)}, "
-        f"seed {args.seed}"
+        f"784-100x5-10, SGD, batch 100, {args.epochs} epoch{'s' if args.epochs != 1 else ''} "
+        f"each; {_where(args, n_jobs)}, seed {args.seed}"
     )
     start = time.perf_counter()
     result = random_search(
@@ -124,7 +124,7 @@ def add_parsers(sub: argparse._SubParsersAction, data_parent: argparse.ArgumentP
                          'pip install "dlscratch[dask]"); same --seed, same trials')  # fmt: skip
     cluster.add_argument("--cluster-workers", type=positive_int, metavar="N",
                          help="run the trials on a local Dask cluster of N worker processes, "
-                         "started and stopped here")  # fmt: skip
+                         "started and stopped here (needs the dask extra too)")  # fmt: skip
     p.add_argument("--seed", type=int, default=0, help="seed of the whole search (default 0)")
     p.add_argument("--top", type=positive_int, default=10,
                    help="print the best K trials (default 10)")  # fmt: skip
