@@ -83,3 +83,9 @@ def test_predict_without_a_network_says_which_flag(tmp_path, capsys, monkeypatch
     Image.new("L", (10, 10)).save(tmp_path / "a.png")
     assert main(["predict", str(tmp_path / "a.png")]) == 2
     assert "--weights" in capsys.readouterr().err
+
+
+def test_show_and_json_do_not_mix(tmp_path, capsys):
+    Image.new("L", (10, 10)).save(tmp_path / "a.png")
+    assert main(["predict", str(tmp_path / "a.png"), "--show", "--json"]) == 2
+    assert "--show" in capsys.readouterr().err
