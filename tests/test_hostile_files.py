@@ -2,9 +2,11 @@
 with one line naming the file and what is wrong, and allocates no more than the file
 holds (plus a small constant), checked before allocating.
 
-The small hostile files live in ``tests/hostile/`` (written by :func:`corpus`, which
-``python tests/test_hostile_files.py`` runs); the big ones (bombs, 200,000-deep
-nesting) are made here at run time.
+The corpus of small hostile files is defined here (:func:`corpus`: each file's bytes,
+built from the opcodes or archive entries that make it hostile) and written into a
+temporary folder for each test session, so no pickle is kept in the repository;
+``python tests/test_hostile_files.py DIR`` writes it to DIR to try by hand. The big
+ones (bombs, 200,000-deep nesting) are made by their tests.
 """
 
 import io
@@ -44,7 +46,6 @@ from dlscratch.networks import (
 )
 from dlscratch.networks.registry import expected_arrays
 
-HOSTILE = Path(__file__).parent / "hostile"
 MB = 2**20
 
 _reconstruct = np.ndarray.__reduce__(np.zeros(1))[0]  # numpy(._core).multiarray._reconstruct
@@ -76,8 +77,8 @@ def deep_tuple_key(depth):
     return b"\x80\x02}" + b"(" * depth + b"t" * depth + b"K\x01s."
 
 
-# name -> (pickle bytes, exception, what the message must say). Small enough to keep
-# in tests/hostile/ as files.
+# name -> (pickle bytes, exception, what the message must say); written as files by the
+# `hostile` fixture.
 HOSTILE_PICKLES = {
     "deep-tuple-key-1000.pkl": (deep_tuple_key(1000), UnsafePickleError, "nest more than 64"),
     "tuple1-chain-5000.pkl": (
@@ -387,7 +388,7 @@ HOSTILE_MODELS = {
 
 
 def corpus():
-    """``{file name: bytes}`` of every hostile file kept in tests/hostile/."""
+    """``{file name: bytes}`` of every small hostile file (see the module docstring)."""
     files = {name: data for name, (data, _, _) in HOSTILE_PICKLES.items()}
     files.update({name: data for name, (data, _) in HOSTILE_MODELS.items()})
     return files
@@ -408,17 +409,24 @@ def _one_line_naming(error, path, pattern):
 
 
 # -- the corpus, through every entry point ---------------------------------------------
-def test_the_corpus_on_disk_is_the_one_the_tests_describe():
-    expected = corpus()
-    on_disk = {p.name: p.read_bytes() for p in HOSTILE.iterdir() if p.suffix in (".pkl", ".npz")}
-    assert sorted(on_disk) == sorted(expected), "run: python tests/test_hostile_files.py"
-    for name, data in expected.items():
-        assert on_disk[name] == data, f"{name} differs: run python tests/test_hostile_files.py"
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory):
+    """The folder holding :func:`corpus`'s files, written once per test session."""
+    folder = tmp_path_factory.mktemp("hostile")
+    for name, data in corpus().items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def test_the_corpus_covers_both_formats():
+    files = corpus()
+    assert sum(n.endswith(".pkl") for n in files) >= 20
+    assert sum(n.endswith(".npz") for n in files) >= 30
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_PICKLES))
-def test_hostile_pickles_are_refused_with_one_line(name):
-    path = HOSTILE / name
+def test_hostile_pickles_are_refused_with_one_line(name, hostile):
+    path = hostile / name
     error, pattern = _expect(name)
     with pytest.raises(error) as e:
         load_book_params(path)
@@ -436,12 +444,12 @@ def test_hostile_pickles_are_refused_with_one_line(name):
 @pytest.mark.parametrize(
     "name", sorted(n for n, v in HOSTILE_PICKLES.items() if v[1] is UnsafePickleError)
 )
-def test_safe_pickle_refuses_what_load_book_params_refuses(name):
+def test_safe_pickle_refuses_what_load_book_params_refuses(name, hostile):
     with pytest.raises(UnsafePickleError, match=_expect(name)[1]):
-        safe_pickle.loads((HOSTILE / name).read_bytes())
+        safe_pickle.loads((hostile / name).read_bytes())
     with (
-        open(HOSTILE / name, "rb") as f,
-        pytest.raises(UnsafePickleError, match=str(HOSTILE / name)),
+        open(hostile / name, "rb") as f,
+        pytest.raises(UnsafePickleError, match=re.escape(str(hostile / name))),
     ):
         safe_pickle.load(f)
 
@@ -450,8 +458,8 @@ NOT_ZIP = ("text-as-model.npz", "npy-as-model.npz", "pickle-as-model.npz", "empt
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_MODELS))
-def test_hostile_model_files_are_refused_with_one_line(name):
-    path = HOSTILE / name
+def test_hostile_model_files_are_refused_with_one_line(name, hostile):
+    path = hostile / name
     error, pattern = _expect(name)
     for read in (read_model_file, load_model, load_network):
         with pytest.raises(error) as e:
@@ -470,8 +478,8 @@ def test_hostile_model_files_are_refused_with_one_line(name):
 @pytest.mark.parametrize(
     "name", ["deep-tuple-key-1000.pkl", "memo-bomb.pkl", "text-as-model.npz", "nan-weights.npz"]
 )
-def test_the_cli_prints_one_error_line(name, tmp_path, capsys):
-    path = HOSTILE / name
+def test_the_cli_prints_one_error_line(name, hostile, tmp_path, capsys):
+    path = hostile / name
     assert main(["infer", "--weights", str(path), "--data-dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1, err
@@ -669,10 +677,9 @@ def test_checkpoint_extras_still_load(tmp_path):
     np.testing.assert_array_equal(read_model_file(path).extra_arrays["trainer/order"], order)
 
 
-if __name__ == "__main__":  # writes tests/hostile/ afresh
-    HOSTILE.mkdir(exist_ok=True)
-    for old in HOSTILE.glob("*.p[kn][lz]"):
-        old.unlink()
+if __name__ == "__main__":  # python tests/test_hostile_files.py DIR: the corpus, by hand
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "hostile")
+    target.mkdir(parents=True, exist_ok=True)
     for name, data in corpus().items():
-        (HOSTILE / name).write_bytes(data)
-    print(f"wrote {len(corpus())} files to {HOSTILE}", file=sys.stderr)
+        (target / name).write_bytes(data)
+    print(f"wrote {len(corpus())} files to {target}", file=sys.stderr)
