@@ -8,6 +8,7 @@ from hypothesis.extra.numpy import arrays
 
 from dlscratch.errors import ShapeError
 from dlscratch.functions import (
+    class_labels,
     cross_entropy_error,
     identity_function,
     relu,
@@ -19,6 +20,7 @@ from dlscratch.functions import (
     sum_squares_error,
 )
 from dlscratch.gradient import numerical_gradient
+from dlscratch.layers import SoftmaxWithLoss
 
 finite = st.floats(-50, 50, allow_nan=False, width=64)
 
@@ -109,5 +111,13 @@ def test_losses_accept_labels_and_batches():
 def test_loss_errors_name_the_problem():
     with pytest.raises(ShapeError, match="class labels must lie in"):
         cross_entropy_error(Y_CORRECT, 10)
+    # A negative label would silently pick a class from the end; both ends are refused,
+    # for every integer dtype, in the loss and in the layer a network trains with.
+    for labels in (np.array([2, -1]), np.array([2, -1], dtype=np.int8), np.array([2, 10])):
+        with pytest.raises(ShapeError, match=r"lie in \[0, 9\]; got values from -?\d+ to"):
+            cross_entropy_error(np.array([Y_CORRECT, Y_WRONG]), labels)
+        with pytest.raises(ShapeError, match=r"lie in \[0, 9\]"):
+            SoftmaxWithLoss().forward(np.zeros((2, 10)), labels)
+    assert class_labels(np.array([0, 9], dtype=np.uint8), np.zeros((2, 10))).tolist() == [0, 9]
     with pytest.raises(ShapeError, match="expected one-hot"):
         cross_entropy_error(np.array([Y_CORRECT]), [[1, 2]])

@@ -58,12 +58,13 @@ def test_check_images() -> None:
 
 
 def test_as_rows() -> None:
-    assert as_rows("Affine", np.ones(4), 4, "W", "f").shape == (1, 4)
-    assert as_rows("Affine", np.ones((2, 2, 2)), 4, "W", "f").shape == (2, 4)
-    with pytest.raises(ShapeError, match=r"Affine: x must be \(N, 4\); got a scalar"):
-        as_rows("Affine", np.float64(1), 4, "W", "(N, 4)")
-    with pytest.raises(ShapeError, match=r"D=4 numbers \(W is \(4, 3\)\).*\(2, 5\).*5 per"):
-        as_rows("Affine", np.ones((2, 5)), 4, "W is (4, 3)", "f")
+    assert as_rows("Affine", np.ones(4), 4, "W").shape == (1, 4)
+    assert as_rows("Affine", np.ones((2, 2, 2)), 4, "W").shape == (2, 4)
+    scalar = r"Affine: x must be \(N, 4\), \(4,\) or \(N, \.\.\.\); got a scalar"
+    with pytest.raises(ShapeError, match=scalar):
+        as_rows("Affine", np.float64(1), 4, "W")
+    with pytest.raises(ShapeError, match=r"D=4 numbers \(the rows of W\).*\(2, 5\).*5 per"):
+        as_rows("Affine", np.ones((2, 5)), 4, "the rows of W")
 
 
 def test_saved_state_and_dout() -> None:

@@ -171,6 +171,21 @@ def class_labels(t: NDArray[Any], y: FloatArray) -> NDArray[np.intp]:
     y = as_real_array("y", y)
     if y.ndim == 0 or y.shape[-1] == 0:
         raise ShapeError(f"y: expected outputs of shape (..., K) with K >= 1, got shape {y.shape}")
+    if t.dtype.kind in "iu" and t.shape == y.shape[:-1]:
+        labels = t.astype(np.intp, copy=False)  # the common case: integer labels
+    else:
+        labels = _labels_from(t, y)
+    # Seen as unsigned, a negative label is huge, so one max() checks both ends.
+    if labels.size and labels.view(np.uintp).max() >= y.shape[-1]:
+        raise ShapeError(
+            f"t: class labels must lie in [0, {y.shape[-1] - 1}]; "
+            f"got values from {labels.min()} to {labels.max()}"
+        )
+    return labels
+
+
+def _labels_from(t: NDArray[Any], y: FloatArray) -> NDArray[np.intp]:
+    """:func:`class_labels` for one-hot rows, labels as a column, or float labels."""
     if t.size == y.size and t.shape[-1:] == y.shape[-1:] and y.ndim == t.ndim:
         return np.asarray(t.argmax(axis=-1), dtype=np.intp)
     if t.ndim == y.ndim and t.shape[-1:] == (1,) and t.shape[:-1] == y.shape[:-1]:
@@ -181,16 +196,11 @@ def class_labels(t: NDArray[Any], y: FloatArray) -> NDArray[np.intp]:
                 f"t: expected one-hot labels of shape {y.shape} or integer class labels "
                 f"of shape {y.shape[:-1]}; got shape {t.shape} with non-integer values"
             )
-    labels = t.astype(np.intp)
+    labels = t.astype(np.intp, copy=False)
     if labels.shape != y.shape[:-1]:
         raise ShapeError(
             f"t: expected one-hot labels of shape {y.shape} or class labels of shape "
             f"{y.shape[:-1]}; got shape {t.shape}"
-        )
-    if labels.size and (labels.min() < 0 or labels.max() >= y.shape[-1]):
-        raise ShapeError(
-            f"t: class labels must lie in [0, {y.shape[-1] - 1}]; "
-            f"got values from {labels.min()} to {labels.max()}"
         )
     return labels
 

@@ -227,7 +227,7 @@ class Affine:
         x = np.asarray(x)
         D = self.W.shape[0]
         self.original_x_shape = x.shape
-        self.x = as_rows("Affine", x, D, f"W is {self.W.shape}", f"(N, {D}), ({D},) or (N, ...)")
+        self.x = as_rows("Affine", x, D, "the rows of W")
         out = self.x @ self.W
         out += self.b
         return out[0] if x.ndim == 1 else out
@@ -278,23 +278,25 @@ class SoftmaxWithLoss:
 
     def forward(self, x: ArrayLike, t: ArrayLike) -> float:
         xa = np.asarray(x)
-        if xa.ndim not in (1, 2):
+        self.t = np.asarray(t)
+        if xa.ndim == 2:
+            scores, t2 = xa, self.t
+        elif xa.ndim == 1:  # one sample as a batch of one
+            scores = xa.reshape(1, -1)
+            t2 = self.t.reshape(scores.shape) if self.t.size == xa.size else self.t.reshape(-1)
+        else:
             raise ShapeError(
                 f"SoftmaxWithLoss: x must be (N, K) or a single sample (K,); got shape {xa.shape}"
             )
-        self.t = np.asarray(t)
-        k = xa.shape[-1]
-        x2 = xa.reshape(-1, k)
-        t2 = self.t.reshape(x2.shape) if self.t.size == x2.size else self.t.reshape(-1)
-        labels = self._labels = class_labels(t2, x2)
-        shifted = x2 - x2.max(axis=1, keepdims=True)  # <= 0, so exp never overflows
+        labels = self._labels = class_labels(t2, scores)
+        shifted = scores - scores.max(axis=1, keepdims=True)  # <= 0: exp never overflows
         e = np.exp(shifted)
-        z = e.sum(axis=1, keepdims=True)
-        e /= z
+        z = e.sum(axis=1)
+        e /= z[:, None]
         self.y = e.reshape(xa.shape)
-        n = x2.shape[0]
-        # -log y_true = log z - shifted_true: both terms >= 0, so their sums never cancel
-        self.loss = float(np.log(z).sum() - shifted[np.arange(n), labels].sum()) / n
+        n = scores.shape[0]
+        # -log y_true = log z - shifted_true, a sum of two terms >= 0: never log(0)
+        self.loss = float((np.log(z) - shifted[np.arange(n), labels]).sum()) / n
         return self.loss
 
     def backward(self, dout: float = 1.0) -> Array:
@@ -444,7 +446,7 @@ class BatchNormalization:
     def forward(self, x: ArrayLike, train_flg: bool = True) -> Array:
         xa = np.asarray(x)
         D = np.size(self.gamma)
-        x2 = as_rows("BatchNormalization", xa, D, "gamma's size", f"(N, {D}) or (N, C, H, W)")
+        x2 = as_rows("BatchNormalization", xa, D, "gamma's size")
         self.input_shape = xa.shape
         self.train_flg = bool(train_flg)
         if self.running_mean is None:

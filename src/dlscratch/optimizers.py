@@ -118,6 +118,17 @@ def _checked_grads(
     as arrays in the dtype of their parameters (extra keys in ``grads`` are ignored)."""
     out: dict[str, NDArray[Any]] = {}
     for key, param in params.items():
+        grad = grads.get(key)
+        if (  # the usual case, checked in one go: a gradient just like its parameter
+            type(grad) is np.ndarray
+            and type(param) is np.ndarray
+            and grad.shape == param.shape
+            and grad.dtype == param.dtype
+            and param.dtype.kind == "f"
+            and param.flags.writeable
+        ):
+            out[key] = grad
+            continue
         if not isinstance(param, np.ndarray):
             raise DTypeError(
                 f"params[{key!r}]: expected a NumPy array (it is updated in place), "
@@ -198,7 +209,9 @@ class Optimizer(ABC):
         numbers = [
             k
             for k, v in params.items()
-            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            if not isinstance(v, np.ndarray)
+            and isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, bool)
         ]
         if numbers:
             # Update 0-d float64 arrays in their place, then hand floats back.

@@ -289,7 +289,7 @@ def check_images(where: str, x: Any, channels: int | None = None) -> Array:
     return xa
 
 
-def as_rows(where: str, x: Any, D: int, source: str, forms: str) -> Array:
+def as_rows(where: str, x: Any, D: int, source: str) -> Array:
     """``x`` as a 2-D array (N, D): a single sample (D,) becomes (1, D), and (N, ...)
     is flattened per sample (book 7.5).
 
@@ -297,15 +297,15 @@ def as_rows(where: str, x: Any, D: int, source: str, forms: str) -> Array:
         where: the name the message starts with.
         x: the input.
         D: the numbers each sample must hold.
-        source: where D comes from, for the message (``"W is (784, 50)"``).
-        forms: the accepted shapes, for the message.
+        source: where D comes from, for the message (``"the rows of W"``); a plain
+            string, so that nothing is formatted unless there is an error.
 
     Raises:
         ShapeError: x is a scalar, or its samples do not hold D numbers.
     """
     xa = np.asarray(x)
     if xa.ndim == 0:
-        raise ShapeError(f"{where}: x must be {forms}; got a scalar")
+        raise ShapeError(f"{where}: x must be (N, {D}), ({D},) or (N, ...); got a scalar")
     x2 = xa.reshape(1, -1) if xa.ndim == 1 else xa.reshape(xa.shape[0], -1)
     if x2.shape[1] != D:
         raise ShapeError(
