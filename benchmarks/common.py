@@ -99,11 +99,62 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def _cpu_flags() -> set[str]:
+    """The CPU's feature flags from /proc/cpuinfo (empty where there is none)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith(("flags", "Features")):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def vector_extensions() -> str:
+    """The SIMD extensions that decide which BLAS and oneDNN kernels run, e.g.
+    ``"AVX2 FMA"`` or ``"AVX2 FMA AVX-512F AMX"``."""
+    flags = _cpu_flags()
+    names = [
+        ("avx2", "AVX2"),
+        ("fma", "FMA"),
+        ("avx512f", "AVX-512F"),
+        ("avx512_bf16", "AVX512-BF16"),
+        ("amx_tile", "AMX"),
+        ("asimd", "NEON"),
+        ("sve", "SVE"),
+    ]
+    found = [name for flag, name in names if flag in flags]
+    return " ".join(found) or "none of AVX2/AVX-512/NEON reported"
+
+
+def cpu_kind() -> str:
+    """``"avx512"`` or ``"avx2"``: the two kinds of machine issue 14's targets name.
+
+    The issue measured PyTorch on an Intel Xeon with AVX-512 (oneDNN's fast kernels)
+    and on AMD machines without it (OpenBLAS's Haswell kernels). What decides the
+    kernels is the vector extension, not the vendor: an AMD Zen 4 with AVX-512 runs
+    PyTorch as fast as that Xeon, so it counts as ``"avx512"``. Anything else
+    (ARM, no AVX2) is ``"other"``.
+    """
+    flags = _cpu_flags()
+    if "avx512f" in flags:
+        return "avx512"
+    if "avx2" in flags:
+        return "avx2"
+    return "other"
+
+
+def cpu_line() -> str:
+    """The CPU model and its vector extensions, printed next to every ratio."""
+    return f"{_cpu_model()} [{vector_extensions()}]"
+
+
 def machine_info() -> list[str]:
     """Lines describing the CPU, the load, NumPy and its BLAS, and PyTorch."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     lines = [
-        f"CPU: {_cpu_model()}, {os.cpu_count()} logical cores ({usable} usable by this process)",
+        f"CPU: {cpu_line()}, {os.cpu_count()} logical cores ({usable} usable by this process)",
         f"Python {platform.python_version()}, NumPy {np.__version__}",
     ]
     if hasattr(os, "getloadavg"):
@@ -179,6 +230,17 @@ def interleaved(
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
+
+
+def paired_speed(seconds: Sequence[float], reference: Sequence[float]) -> float:
+    """How many times as fast as ``reference`` an implementation is, round by round.
+
+    Both lists come from :func:`interleaved`, one figure per round, so entry r of each
+    was timed within seconds of the other. The median of the per-round ratios
+    ``reference[r] / seconds[r]`` cancels what drifts from round to round (load, clock,
+    a neighbour on the host) better than a ratio of the two medians.
+    """
+    return statistics.median(ref / s for s, ref in zip(seconds, reference, strict=True))
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
