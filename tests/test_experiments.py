@@ -280,7 +280,7 @@ def test_overfitting_experiment_histories():
     xt, tt = _toy(seed=1)
     runs = overfitting_experiment(
         x, t, xt, tt, train_size=60, epochs=3, batch_size=20,
-        hidden_size_list=(10, 10), output_size=3, eval_samples=50,
+        hidden_size_list=(10, 10), output_size=3, evaluate_sample_num_per_epoch=50,
     )  # fmt: skip
     assert list(runs) == ["plain", "weight decay", "dropout"]
     for h in runs.values():

@@ -326,3 +326,35 @@ def test_resume_refuses_another_training_set_size(tmp_path):
     other = Trainer(net, x[:150], t[:150], x[200:], t[200:], mini_batch_size=30, seed=0)
     with pytest.raises(ModelFileError, match="trained on 200 samples, this run has 150"):
         other.load_checkpoint(tmp_path / "checkpoint.npz")
+
+
+def test_evaluation_sample_counts_one_for_both_sets_or_one_each():
+    """``evaluate_sample_num_per_epoch``: the book's count for both sets, or a dict."""
+    seen = []
+
+    class Counting(TwoLayerNet):
+        def accuracy(self, x, t, batch_size=None):
+            seen.append(len(x))
+            return super().accuracy(x, t, batch_size)
+
+    x, t = _blobs()
+    for spec, expected in (
+        (None, [200, 100]),
+        (50, [50, 50]),
+        ({"train": 120}, [120, 100]),
+        ({"train": None, "test": 30}, [200, 30]),
+    ):
+        seen.clear()
+        net = Counting(8, 16, 3, seed=0)
+        tr = Trainer(net, x[:200], t[:200], x[200:], t[200:], epochs=1, mini_batch_size=50,
+                     evaluate_sample_num_per_epoch=spec, verbose=False)  # fmt: skip
+        tr.train()
+        assert seen == expected, spec
+        assert tr.evaluate_sample_num_per_epoch == spec  # the book's attribute
+    net = TwoLayerNet(8, 4, 3)
+    with pytest.raises(ValueError, match=r"keys 'train' and/or 'test'; got the keys \['val'\]"):
+        Trainer(net, x, t, x, t, evaluate_sample_num_per_epoch={"val": 10})
+    with pytest.raises(ValueError, match=r"evaluate_sample_num_per_epoch\['test'\]: expected an"):
+        Trainer(net, x, t, x, t, evaluate_sample_num_per_epoch={"test": 0})
+    with pytest.raises(ValueError, match="evaluate_sample_num_per_epoch: expected an integer"):
+        Trainer(net, x, t, x, t, evaluate_sample_num_per_epoch=2.5)

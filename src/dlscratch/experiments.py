@@ -480,7 +480,7 @@ def overfitting_experiment(
     batch_size: int = 100,
     hidden_size_list: Sequence[int] = (100,) * 6,
     output_size: int = 10,
-    eval_samples: int | None = 1000,
+    evaluate_sample_num_per_epoch: int | None = 1000,
     seed: int | None = 0,
     dtype: DTypeLike = np.float64,
 ) -> dict[str, History]:
@@ -500,7 +500,8 @@ def overfitting_experiment(
 
     The book trains 201 (weight decay) and 301 (dropout) epochs and evaluates on the
     whole test set; the defaults here are 200 epochs and the first 1000 test images
-    (``eval_samples``; the 300 training images are always all evaluated). Uses
+    (``evaluate_sample_num_per_epoch``, the Trainer's name; the 300 training images
+    are always all evaluated). Uses
     :class:`dlscratch.trainer.Trainer` (batches: a fresh permutation each epoch); all
     three start from the same weights and see the same batches.
 
@@ -514,8 +515,8 @@ def overfitting_experiment(
         lr, batch_size: SGD learning rate and mini-batch size (book: 0.01, 100).
         hidden_size_list: hidden layers (book: six of 100).
         output_size: classes.
-        eval_samples: evaluate on the first this many samples of each set per epoch
-            (``None``: all).
+        evaluate_sample_num_per_epoch: evaluate on the first this many test samples
+            per epoch (``None``: all).
         seed: seed of the weights, batches and dropout masks.
         dtype: float64 (default, as the book) or float32 (faster; the CLI's choice).
 
@@ -547,7 +548,8 @@ def overfitting_experiment(
         trainer = Trainer(
             net, x, t, xt, tt, epochs=epochs, mini_batch_size=min(batch_size, x.shape[0]),
             optimizer="sgd", optimizer_param={"lr": lr},
-            evaluate_sample_num_per_epoch=eval_samples, seed=seed, verbose=False,
+            evaluate_sample_num_per_epoch={"test": evaluate_sample_num_per_epoch}, seed=seed,
+            verbose=False,
         )  # fmt: skip
         out[name] = trainer.train()
     return out

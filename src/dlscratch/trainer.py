@@ -227,6 +227,29 @@ def estimate_numerical_gradient_seconds(
     return per_element * sum(int(p.size) for p in network.params.values())
 
 
+def _eval_sample_nums(spec: Any) -> dict[str, int | None]:
+    """``evaluate_sample_num_per_epoch`` as ``{'train': n, 'test': n}`` (None: all).
+
+    Raises:
+        ValueError: a count that is not an int >= 1, or a key other than train / test.
+        TypeError: neither None, an int nor a dict.
+    """
+    name = "evaluate_sample_num_per_epoch"
+    if spec is None or not isinstance(spec, Mapping):
+        count = None if spec is None else check_size(name, spec)
+        return {"train": count, "test": count}
+    unknown = set(spec) - {"train", "test"}
+    if unknown:
+        raise ValueError(
+            f"{name}: expected a count, or a dict with the keys 'train' and/or 'test'; "
+            f"got the keys {sorted(map(str, spec))}"
+        )
+    return {
+        key: None if spec.get(key) is None else check_size(f"{name}[{key!r}]", spec[key])
+        for key in ("train", "test")
+    }
+
+
 class Trainer:
     """Mini-batch training with per-epoch evaluation (book 6, ``common/trainer.py``).
 
@@ -244,35 +267,38 @@ class Trainer:
         optimizer: a name (``'sgd'``, ``'adam'``... case-insensitive) or an optimizer.
         optimizer_param: keyword arguments for the named optimizer, e.g. ``{'lr': 0.1}``.
         evaluate_sample_num_per_epoch: evaluate accuracy on only the first this many
-            samples of each set (``None``: all of them).
+            samples of each set (``None``: all of them), or a dict giving each set its
+            own count, e.g. ``{'train': 10000, 'test': None}`` (a missing key means
+            all): for ConvNets, a sample of the training set saves minutes while the
+            test accuracy stays exact.
         verbose: print ``=== epoch:1, train acc:..., test acc:... ===`` after each
             epoch and the final test accuracy, as the book's Trainer does (default).
 
-    Keyword Args:
-        train_eval_samples: evaluate training accuracy on only the first this many
-            training samples (default: as ``evaluate_sample_num_per_epoch``). Saves
-            time for ConvNets while the test accuracy stays exact.
-        seed: seed of the batch order (and nothing else: the network has its own).
-        iters: stop after this many updates instead of after ``epochs``.
-        grad: ``'backprop'`` (``network.gradient``) or ``'numerical'``.
-        eval_batch_size: samples per forward pass during evaluation (default: the
-            network's ``eval_batch_size``, 1000 for MLPs and 100 for ConvNets).
-        progress: show a tqdm progress bar on stderr with loss and speed (default:
-            when ``verbose``; the book prints each iteration's loss instead).
-        on_epoch: called as ``on_epoch(trainer)`` after each evaluation.
-        lr_decay: multiply the optimizer's learning rate by this factor after every
-            full epoch (1.0, the default, keeps it constant; the book never decays it).
-            An exponential schedule lr_k = lr * lr_decay^k lets a long run settle
-            into a minimum instead of hopping around it.
-        checkpoint_dir: save ``checkpoint.npz`` there (atomically) after every epoch:
-            the model, the optimizer's state, the batch order's random state and the
-            history (see :mod:`dlscratch.checkpoints`). :meth:`load_checkpoint`
-            continues from it; with the same seed the result equals that of an
-            uninterrupted run.
-        divergence_factor: stop with :class:`TrainingDivergedError` when the median
-            loss of the last :data:`DIVERGENCE_WINDOW` iterations exceeds this factor
-            times the first iteration's loss, plus 1 (default 3; ``None``: stop only
-            on a NaN or infinite loss).
+    Keyword Args (dlscratch's own, by topic):
+        The run: ``seed``, seed of the batch order (and nothing else: the network has
+            its own); ``iters``, stop after this many updates instead of after
+            ``epochs``; ``lr_decay``, multiply the optimizer's learning rate by this
+            factor after every full epoch (1.0, the default, keeps it constant; the
+            book never decays it): an exponential schedule lr_k = lr * lr_decay^k
+            lets a long run settle into a minimum instead of hopping around it.
+        The gradient: ``grad``, ``'backprop'`` (``network.gradient``) or
+            ``'numerical'``.
+        Evaluation: ``eval_batch_size``, samples per forward pass (default: the
+            network's ``eval_batch_size``, 1000 for MLPs and 100 for ConvNets; the
+            result does not depend on it).
+        Feedback: ``progress``, a tqdm progress bar on stderr with loss and speed
+            (default: when ``verbose``; the book prints each iteration's loss
+            instead); ``on_epoch``, called as ``on_epoch(trainer)`` after each
+            evaluation; ``divergence_factor``, stop with
+            :class:`TrainingDivergedError` when the median loss of the last
+            :data:`DIVERGENCE_WINDOW` iterations exceeds this factor times the first
+            iteration's loss, plus 1 (default 3; ``None``: stop only on a NaN or
+            infinite loss).
+        Saving: ``checkpoint_dir``, save ``checkpoint.npz`` there (atomically) after
+            every epoch: the model, the optimizer's state, the batch order's random
+            state and the history (see :mod:`dlscratch.checkpoints`).
+            :meth:`load_checkpoint` continues from it; with the same seed the result
+            equals that of an uninterrupted run.
 
     After :meth:`train`, ``history`` holds the measurements, and the book's
     ``train_loss_list``, ``train_acc_list`` and ``test_acc_list`` give them too.
@@ -301,19 +327,23 @@ class Trainer:
         mini_batch_size: int = 100,
         optimizer: str | Optimizer = "sgd",
         optimizer_param: Mapping[str, Any] | None = None,
-        evaluate_sample_num_per_epoch: int | None = None,
+        evaluate_sample_num_per_epoch: int | Mapping[str, int | None] | None = None,
         verbose: bool = True,
         *,
+        # the run
         seed: int | None = None,
         iters: int | None = None,
+        lr_decay: float = 1.0,
+        # the gradient
         grad: str = "backprop",
+        # evaluation
         eval_batch_size: int | None = None,
+        # feedback
         progress: bool | None = None,
         on_epoch: Callable[[Trainer], None] | None = None,
-        checkpoint_dir: str | os.PathLike[str] | None = None,
-        train_eval_samples: int | None = None,
-        lr_decay: float = 1.0,
         divergence_factor: float | None = 3.0,
+        # saving
+        checkpoint_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         check_has("network", network, "predict", "loss", "accuracy")
         if grad not in ("backprop", "numerical"):
@@ -333,13 +363,9 @@ class Trainer:
             raise TypeError(f"on_epoch: expected a function or None, got {on_epoch!r:.60}")
         check_seed("seed", seed)
         mini_batch_size = check_size("mini_batch_size", mini_batch_size)
-        for opt_name, opt_value in (
-            ("eval_batch_size", eval_batch_size),
-            ("evaluate_sample_num_per_epoch", evaluate_sample_num_per_epoch),
-            ("train_eval_samples", train_eval_samples),
-        ):
-            if opt_value is not None:
-                check_size(opt_name, opt_value)
+        if eval_batch_size is not None:
+            check_size("eval_batch_size", eval_batch_size)
+        self.eval_sample_nums = _eval_sample_nums(evaluate_sample_num_per_epoch)
         self.network = network
         self.x_train, self.t_train = (
             as_real_array("x_train", x_train),
@@ -390,10 +416,7 @@ class Trainer:
             )
         self.divergence_factor = divergence_factor
         self.consistent = True
-        self.evaluate_sample_num = evaluate_sample_num_per_epoch
-        self.train_eval_samples = (
-            train_eval_samples if train_eval_samples is not None else evaluate_sample_num_per_epoch
-        )
+        self.evaluate_sample_num_per_epoch = evaluate_sample_num_per_epoch  # the book's
         self._start = time.perf_counter()
         self.grad = grad
         self.eval_batch_size = eval_batch_size
@@ -514,15 +537,14 @@ class Trainer:
     def evaluate(self) -> tuple[float, float]:
         """Train and test accuracy, appended to :attr:`history` (book 4.5.3).
 
-        Training accuracy uses the first ``train_eval_samples`` training samples, test
-        accuracy the first ``evaluate_sample_num_per_epoch`` test samples (all when
-        None), in batches of ``eval_batch_size``.
+        Each on the first ``evaluate_sample_num_per_epoch`` samples of its set (all
+        when None; the dict form gives each set its own count), in batches of
+        ``eval_batch_size``.
 
         Returns:
             ``(train_acc, test_acc)``, fractions in [0, 1].
         """
-        k = self.evaluate_sample_num
-        kt = self.train_eval_samples
+        kt, k = self.eval_sample_nums["train"], self.eval_sample_nums["test"]
         xtr, ttr = (
             (self.x_train, self.t_train) if kt is None else (self.x_train[:kt], self.t_train[:kt])
         )
@@ -594,7 +616,7 @@ class Trainer:
             bar.close()
             self.history.seconds = time.perf_counter() - start
         if self.verbose:
-            if self.evaluate_sample_num is None and self.history.test_acc:
+            if self.eval_sample_nums["test"] is None and self.history.test_acc:
                 final = self.history.test_acc[-1]
             else:  # the book's final line is for the whole test set
                 final = self._accuracy(self.x_test, self.t_test)

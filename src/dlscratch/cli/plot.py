@@ -137,7 +137,7 @@ def _overfitting(args: argparse.Namespace, path: str | None) -> Any:
     runs = overfitting_experiment(
         x_train, t_train, x_test, t_test, train_size=train_size, epochs=epochs,
         weight_decay_lambda=args.weight_decay, dropout_ratio=args.dropout,
-        eval_samples=args.eval_samples, seed=args.seed, dtype=np.float32,
+        evaluate_sample_num_per_epoch=args.eval_samples, seed=args.seed, dtype=np.float32,
     )  # fmt: skip
     out("final accuracy:  train    test")
     for name, h in runs.items():
