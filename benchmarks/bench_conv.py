@@ -778,7 +778,11 @@ def main(argv: list[str] | None = None) -> None:
             for name, s in seconds.items()
         ]
         print_table(["implementation", "ms/step", "range", "speed vs PyTorch", "vs book"], rows)
-        print("(ms/step: median over rounds; range: fastest-slowest round; speed: x times as fast)")
+        print(
+            "(ms/step: median over rounds; range: fastest-slowest round; speed: x times as "
+            "fast, the ratio of the medians; the TARGET lines use the median of the "
+            "per-round ratios)"
+        )
         if ref_torch is not None:
             speed = paired_speed(seconds["dlscratch float32"], seconds["PyTorch float32"])
             verdicts.append((net, ms["dlscratch float32"], ref_torch, speed))

@@ -119,5 +119,25 @@ def test_loss_errors_name_the_problem():
         with pytest.raises(ShapeError, match=r"lie in \[0, 9\]"):
             SoftmaxWithLoss().forward(np.zeros((2, 10)), labels)
     assert class_labels(np.array([0, 9], dtype=np.uint8), np.zeros((2, 10))).tolist() == [0, 9]
+    t = np.array([0, 9], dtype=np.intp)
+    assert not np.shares_memory(class_labels(t, np.zeros((2, 10))), t)  # always a copy
+
+
+def test_softmax_with_loss_takes_the_label_forms_it_always_took():
+    x = np.log(np.array([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]]))
+    loss = -(np.log(0.7) + np.log(0.25)) / 2
+    for t in ([2, 1], np.array([[2, 1]]), np.array([[0, 0, 1], [0, 1, 0]]),
+              np.array([0, 0, 1, 0, 1, 0]), np.array([[2], [1]])):  # fmt: skip
+        assert SoftmaxWithLoss().forward(x, t) == pytest.approx(loss), t
+    for t in (2, np.int64(2), np.array([0, 0, 1])):  # a batch of one: a scalar, or one-hot
+        assert SoftmaxWithLoss().forward(x[:1], t) == pytest.approx(-np.log(0.7)), t
+    # backward uses the labels of forward, whatever happens to the caller's array later
+    t = np.array([2, 1], dtype=np.intp)
+    layer = SoftmaxWithLoss()
+    layer.forward(x, t)
+    t[:] = 0
+    np.testing.assert_allclose(
+        layer.backward(), ([0.1, 0.2, -0.3], [0.5, -0.75, 0.25]) / np.array(2)
+    )
     with pytest.raises(ShapeError, match="expected one-hot"):
         cross_entropy_error(np.array([Y_CORRECT]), [[1, 2]])

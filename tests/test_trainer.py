@@ -358,3 +358,12 @@ def test_evaluation_sample_counts_one_for_both_sets_or_one_each():
         Trainer(net, x, t, x, t, evaluate_sample_num_per_epoch={"test": 0})
     with pytest.raises(ValueError, match="evaluate_sample_num_per_epoch: expected an integer"):
         Trainer(net, x, t, x, t, evaluate_sample_num_per_epoch=2.5)
+    with pytest.raises(TypeError, match=r"a count, a dict such as \{'train'.*got \[10, 20\]"):
+        Trainer(net, x, t, x, t, evaluate_sample_num_per_epoch=[10, 20])
+    # The book's attribute can be set after construction, and takes effect.
+    seen.clear()
+    tr = Trainer(Counting(8, 16, 3, seed=0), x[:200], t[:200], x[200:], t[200:],
+                 mini_batch_size=50, verbose=False)  # fmt: skip
+    tr.evaluate_sample_num_per_epoch = {"test": 10}
+    tr.evaluate()
+    assert seen == [200, 10] and tr.eval_sample_nums == {"train": None, "test": 10}

@@ -500,8 +500,8 @@ def overfitting_experiment(
 
     The book trains 201 (weight decay) and 301 (dropout) epochs and evaluates on the
     whole test set; the defaults here are 200 epochs and the first 1000 test images
-    (``evaluate_sample_num_per_epoch``, the Trainer's name; the 300 training images
-    are always all evaluated). Uses
+    (``evaluate_sample_num_per_epoch``, the Trainer's name, for both sets: the 300
+    training images are all evaluated). Uses
     :class:`dlscratch.trainer.Trainer` (batches: a fresh permutation each epoch); all
     three start from the same weights and see the same batches.
 
@@ -515,8 +515,8 @@ def overfitting_experiment(
         lr, batch_size: SGD learning rate and mini-batch size (book: 0.01, 100).
         hidden_size_list: hidden layers (book: six of 100).
         output_size: classes.
-        evaluate_sample_num_per_epoch: evaluate on the first this many test samples
-            per epoch (``None``: all).
+        evaluate_sample_num_per_epoch: evaluate on the first this many samples of
+            each set per epoch (``None``: all).
         seed: seed of the weights, batches and dropout masks.
         dtype: float64 (default, as the book) or float32 (faster; the CLI's choice).
 
@@ -548,7 +548,7 @@ def overfitting_experiment(
         trainer = Trainer(
             net, x, t, xt, tt, epochs=epochs, mini_batch_size=min(batch_size, x.shape[0]),
             optimizer="sgd", optimizer_param={"lr": lr},
-            evaluate_sample_num_per_epoch={"test": evaluate_sample_num_per_epoch}, seed=seed,
+            evaluate_sample_num_per_epoch=evaluate_sample_num_per_epoch, seed=seed,
             verbose=False,
         )  # fmt: skip
         out[name] = trainer.train()

@@ -172,7 +172,7 @@ def class_labels(t: NDArray[Any], y: FloatArray) -> NDArray[np.intp]:
     if y.ndim == 0 or y.shape[-1] == 0:
         raise ShapeError(f"y: expected outputs of shape (..., K) with K >= 1, got shape {y.shape}")
     if t.dtype.kind in "iu" and t.shape == y.shape[:-1]:
-        labels = t.astype(np.intp, copy=False)  # the common case: integer labels
+        labels = t.astype(np.intp)  # the common case: integer labels (a copy, always)
     else:
         labels = _labels_from(t, y)
     # Seen as unsigned, a negative label is huge, so one max() checks both ends.

@@ -279,15 +279,13 @@ class SoftmaxWithLoss:
     def forward(self, x: ArrayLike, t: ArrayLike) -> float:
         xa = np.asarray(x)
         self.t = np.asarray(t)
-        if xa.ndim == 2:
-            scores, t2 = xa, self.t
-        elif xa.ndim == 1:  # one sample as a batch of one
-            scores = xa.reshape(1, -1)
-            t2 = self.t.reshape(scores.shape) if self.t.size == xa.size else self.t.reshape(-1)
-        else:
+        if xa.ndim not in (1, 2):
             raise ShapeError(
                 f"SoftmaxWithLoss: x must be (N, K) or a single sample (K,); got shape {xa.shape}"
             )
+        scores = xa.reshape(-1, xa.shape[-1])  # a single sample as a batch of one
+        # t as one-hot rows if it holds N*K numbers, else as N labels (a scalar for N=1)
+        t2 = self.t.reshape(scores.shape) if self.t.size == scores.size else self.t.reshape(-1)
         labels = self._labels = class_labels(t2, scores)
         shifted = scores - scores.max(axis=1, keepdims=True)  # <= 0: exp never overflows
         e = np.exp(shifted)

@@ -45,7 +45,14 @@ from numpy.typing import ArrayLike, NDArray
 from dlscratch.errors import ShapeError, TrainingDivergedError
 from dlscratch.networks.base import Network
 from dlscratch.optimizers import Optimizer, get_optimizer
-from dlscratch.validation import as_real_array, check_has, check_real, check_seed, check_size
+from dlscratch.validation import (
+    as_real_array,
+    check_has,
+    check_real,
+    check_seed,
+    check_size,
+    describe,
+)
 
 __all__ = [
     "DIVERGENCE_WINDOW",
@@ -235,9 +242,14 @@ def _eval_sample_nums(spec: Any) -> dict[str, int | None]:
         TypeError: neither None, an int nor a dict.
     """
     name = "evaluate_sample_num_per_epoch"
-    if spec is None or not isinstance(spec, Mapping):
+    if spec is None or isinstance(spec, (int, float, np.integer, np.floating)):
         count = None if spec is None else check_size(name, spec)
         return {"train": count, "test": count}
+    if not isinstance(spec, Mapping):
+        raise TypeError(
+            f"{name}: expected a count, a dict such as {{'train': 10000, 'test': None}}, "
+            f"or None; got {describe(spec)}"
+        )
     unknown = set(spec) - {"train", "test"}
     if unknown:
         raise ValueError(
@@ -365,7 +377,6 @@ class Trainer:
         mini_batch_size = check_size("mini_batch_size", mini_batch_size)
         if eval_batch_size is not None:
             check_size("eval_batch_size", eval_batch_size)
-        self.eval_sample_nums = _eval_sample_nums(evaluate_sample_num_per_epoch)
         self.network = network
         self.x_train, self.t_train = (
             as_real_array("x_train", x_train),
@@ -416,7 +427,7 @@ class Trainer:
             )
         self.divergence_factor = divergence_factor
         self.consistent = True
-        self.evaluate_sample_num_per_epoch = evaluate_sample_num_per_epoch  # the book's
+        self.evaluate_sample_num_per_epoch = evaluate_sample_num_per_epoch  # checks it
         self._start = time.perf_counter()
         self.grad = grad
         self.eval_batch_size = eval_batch_size
@@ -431,6 +442,18 @@ class Trainer:
             Path(checkpoint_dir) / CHECKPOINT_NAME if checkpoint_dir is not None else None
         )
         self.batch_order: Array = np.empty(0, dtype=np.intp)
+
+    @property
+    def evaluate_sample_num_per_epoch(self) -> int | Mapping[str, int | None] | None:
+        """The book's attribute: the samples evaluated per epoch, as given (a count for
+        both sets, a ``{'train', 'test'}`` dict, or None); setting it takes effect at the
+        next evaluation. ``eval_sample_nums`` holds it as ``{'train': n, 'test': n}``."""
+        return self._evaluate_sample_num_per_epoch
+
+    @evaluate_sample_num_per_epoch.setter
+    def evaluate_sample_num_per_epoch(self, spec: int | Mapping[str, int | None] | None) -> None:
+        self.eval_sample_nums = _eval_sample_nums(spec)
+        self._evaluate_sample_num_per_epoch = spec
 
     # -- one step ----------------------------------------------------------------------
     def _next_batch(self) -> tuple[Array, Array]:
