@@ -121,6 +121,7 @@ def test_loss_errors_name_the_problem():
     assert class_labels(np.array([0, 9], dtype=np.uint8), np.zeros((2, 10))).tolist() == [0, 9]
     t = np.array([0, 9], dtype=np.intp)
     assert not np.shares_memory(class_labels(t, np.zeros((2, 10))), t)  # always a copy
+    assert not np.shares_memory(class_labels(t[:, None], np.zeros((2, 10))), t)  # a column
 
 
 def test_softmax_with_loss_takes_the_label_forms_it_always_took():

@@ -196,7 +196,7 @@ def _labels_from(t: NDArray[Any], y: FloatArray) -> NDArray[np.intp]:
                 f"t: expected one-hot labels of shape {y.shape} or integer class labels "
                 f"of shape {y.shape[:-1]}; got shape {t.shape} with non-integer values"
             )
-    labels = t.astype(np.intp, copy=False)
+    labels = t.astype(np.intp)  # a copy: the caller's array stays its own
     if labels.shape != y.shape[:-1]:
         raise ShapeError(
             f"t: expected one-hot labels of shape {y.shape} or class labels of shape "
