@@ -16,6 +16,7 @@ from dlscratch.validation import (
     check_positive,
     check_saved,
     is_int,
+    is_real_number,
     window_output_hw,
     window_output_size,
 )
@@ -24,6 +25,8 @@ from dlscratch.validation import (
 def test_ints_and_hyperparameters() -> None:
     assert is_int(3) and is_int(np.int64(3))
     assert not is_int(True) and not is_int(3.0)
+    assert all(is_real_number(v) for v in (3, 2.5, np.int8(1), np.float32(0.5)))
+    assert not any(is_real_number(v) for v in (True, np.bool_(True), None, "1", np.ones(1)))
     check_positive("stride", 1)
     check_pad(0)
     with pytest.raises(ValueError, match=r"stride: expected an int >= 1, got 0"):

@@ -31,7 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from dlscratch.errors import DlscratchError, DTypeError, ShapeError
-from dlscratch.validation import as_real_array, check_mapping
+from dlscratch.validation import as_real_array, check_mapping, is_real_number
 
 # The book's `from common.X import *` also hands the script `np` (its modules have no
 # __all__), and some of its scripts use np without importing it: export it too.
@@ -85,7 +85,7 @@ def _check_real(
     """Return ``value`` as a Python float if it lies in the interval, else raise."""
     interval = f"{'[' if low_inclusive else '('}{low:g}, {high:g}{']' if high_inclusive else ')'}"
     expected = f"{name}: expected a finite real number in {interval}"
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_real_number(value):
         raise HyperparameterError(f"{expected}, got {value!r} ({type(value).__name__})")
     x = float(value)
     ok = (
@@ -207,11 +207,7 @@ class Optimizer(ABC):
         check_mapping("params", params)
         check_mapping("grads", grads)
         numbers = [
-            k
-            for k, v in params.items()
-            if not isinstance(v, np.ndarray)
-            and isinstance(v, (int, float, np.integer, np.floating))
-            and not isinstance(v, bool)
+            k for k, v in params.items() if not isinstance(v, np.ndarray) and is_real_number(v)
         ]
         if numbers:
             # Update 0-d float64 arrays in their place, then hand floats back.

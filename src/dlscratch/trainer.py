@@ -52,6 +52,7 @@ from dlscratch.validation import (
     check_seed,
     check_size,
     describe,
+    is_real_number,
 )
 
 __all__ = [
@@ -242,7 +243,7 @@ def _eval_sample_nums(spec: Any) -> dict[str, int | None]:
         TypeError: neither None, an int nor a dict.
     """
     name = "evaluate_sample_num_per_epoch"
-    if spec is None or isinstance(spec, (int, float, np.integer, np.floating)):
+    if spec is None or is_real_number(spec):
         count = None if spec is None else check_size(name, spec)
         return {"train": count, "test": count}
     if not isinstance(spec, Mapping):

@@ -47,6 +47,7 @@ __all__ = [
     "check_seed",
     "check_size",
     "is_int",
+    "is_real_number",
     "pool_pad_value",
     "window_output_hw",
     "window_output_size",
@@ -62,6 +63,11 @@ axis that fits in memory anyway, and NumPy would answer with an overflow message
 def is_int(value: object) -> bool:
     """True for Python and NumPy integers (not for ``bool``)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def is_real_number(value: object) -> bool:
+    """True for Python and NumPy integers and floats (not for ``bool`` or arrays)."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
 def check_positive(name: str, value: int) -> None:
@@ -132,9 +138,7 @@ def check_real(
     """
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, (int, float, np.integer, np.floating)
-    ):
+    if not is_real_number(value):
         raise TypeError(f"{name}: expected a real number, got {describe(value)}")
     v = float(value)
     above = v >= low if low_inclusive else v > low
@@ -153,9 +157,7 @@ def check_size(name: str, value: Any, minimum: int = 1) -> int:
     Raises:
         ValueError: not a whole number in that range (including NaN, inf, bool, None).
     """
-    ok = not isinstance(value, (bool, np.bool_)) and isinstance(
-        value, (int, float, np.integer, np.floating)
-    )
+    ok = is_real_number(value)
     if ok and not (math.isfinite(value) and value == int(value) and value >= minimum):
         ok = False
     if not ok:
